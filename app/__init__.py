@@ -1,0 +1,75 @@
+"""Vigil: rallies and vigils in front of Iranian embassies and consulates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Build the application: read and validate config, attach extensions and blueprints.
+
+    Does no I/O beyond reading configuration: no tables, no migrations, no network.
+    Raises app.config.ConfigError with a readable message on bad configuration.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path), environ, overrides))
+    _configure_logging(app)
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+
+    from app import cli, errors, web
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+    login_manager.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+
+    from app.db import configure_sqlite
+
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.campaign import bp as campaign_bp
+    from app.events import bp as events_bp
+    from app.events.organize import bp as organize_bp
+
+    for blueprint in (campaign_bp, auth_bp, events_bp, organize_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Log to stderr at the configured level; records never carry client data."""
+    level = getattr(logging, app.config["LOG_LEVEL"].upper())
+    logging.getLogger("app").setLevel(level)
+    # Werkzeug's development server logs every request with the client's IP.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,89 @@
+"""``flask --app wsgi users …``: create accounts, set passwords, deactivate."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
+from app.auth.services import AccountError, create_user, get_user_by_email, set_active, set_password
+from app.extensions import db
+from app.models import Role, User
+from app.text import TextError, clean_text
+
+
+@click.group()
+def users() -> None:
+    """Manage organizer and admin accounts."""
+
+
+def _ask_password() -> str:
+    """Ask twice (works with both answers piped on stdin) and check the length."""
+    password: str = click.prompt(
+        "Password", hide_input=True, confirmation_prompt="Repeat the password"
+    )
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise click.ClickException(
+            f"The password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+        )
+    return password
+
+
+def _get_user(email: str) -> User:
+    user = get_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail {email}.")
+    return user
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--admin", "is_admin", is_flag=True, help="Give the account the admin role.")
+@click.option("--name", "display_name", default=None, help="Display name (default: e-mail's name).")
+@with_appcontext
+def create_command(email: str, is_admin: bool, display_name: str | None) -> None:
+    """Create an account, asking for its password twice."""
+    try:
+        name = clean_text(display_name or email.split("@")[0])
+    except TextError:
+        raise click.ClickException("The display name contains forbidden characters.") from None
+    if not 1 <= len(name) <= 80:
+        raise click.ClickException("The display name must have 1 to 80 characters.")
+    password = _ask_password()
+    try:
+        user = create_user(
+            email=email,
+            display_name=name,
+            password=password,
+            role=Role.ADMIN if is_admin else Role.ORGANIZER,
+        )
+    except AccountError as exc:
+        message = {
+            "invalid-email": "That is not an e-mail address.",
+            "email-taken": "An account with this e-mail already exists.",
+        }[str(exc)]
+        raise click.ClickException(message) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} account {user.email}.")
+
+
+@users.command("set-password")
+@click.argument("email")
+@with_appcontext
+def set_password_command(email: str) -> None:
+    """Set a new password (ends every session of the account)."""
+    user = _get_user(email)
+    set_password(user, _ask_password())
+    db.session.commit()
+    click.echo(f"Password changed for {user.email}.")
+
+
+@users.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def deactivate_command(email: str) -> None:
+    """Deactivate an account and end its sessions at once."""
+    user = _get_user(email)
+    set_active(user, active=False)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}.")

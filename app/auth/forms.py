@@ -1,0 +1,91 @@
+"""Sign-in, invitation and registration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
+from app.auth.services import EMAIL_MAX, is_valid_email, normalize_email
+from app.forms import CleanStringField
+
+DISPLAY_NAME_MAX = 80
+
+
+def _email_shape(_form: FlaskForm, field: EmailField) -> None:
+    if field.data and not is_valid_email(normalize_email(field.data)):
+        raise ValidationError(_l("Enter an e-mail address such as name@example.org."))
+
+
+def _password_fields() -> tuple[PasswordField, PasswordField]:
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l(
+                    "Use %(min)d to %(max)d characters; a few unrelated words work well.",
+                    min=PASSWORD_MIN,
+                    max=PASSWORD_MAX,
+                ),
+            ),
+        ],
+        description=_l("At least %(min)d characters.", min=PASSWORD_MIN),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    return password, confirm
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    # The upper bound is checked before hashing; see passwords.PASSWORD_MAX.
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    submit = SubmitField(_l("Sign in"))
+
+
+class AcceptInviteForm(FlaskForm):
+    token = CleanStringField(
+        _l("Invitation code"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("Filled in from your invitation link; you can also paste the code."),
+    )
+    display_name = CleanStringField(
+        _l("Display name"),
+        validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)],
+        description=_l("Shown on your events. It may be a pseudonym."),
+    )
+    password, confirm = _password_fields()
+    submit = SubmitField(_l("Create my account"))
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), Length(max=EMAIL_MAX), _email_shape]
+    )
+    display_name = CleanStringField(
+        _l("Display name"),
+        validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)],
+        description=_l("Shown on your events. It may be a pseudonym."),
+    )
+    password, confirm = _password_fields()
+    accept = BooleanField(
+        _l("I will only publish events I organise myself."), validators=[DataRequired()]
+    )
+    submit = SubmitField(_l("Create my account"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Organizer's e-mail"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX), _email_shape],
+    )
+    submit = SubmitField(_l("Create invitation link"))

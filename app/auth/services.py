@@ -1,0 +1,149 @@
+"""Account operations. Functions flush, the caller commits (STYLE.md rule 2)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.auth.passwords import hash_password, needs_rehash, verify_password
+from app.clock import now_utc
+from app.extensions import db
+from app.models import Invite, Role, User
+from app.models.user import new_session_token
+
+log = logging.getLogger(__name__)
+
+INVITE_LIFETIME = timedelta(days=7)
+EMAIL_MAX = 254
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """An account operation cannot be done; the message is safe to show."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= EMAIL_MAX and bool(_EMAIL_SHAPE.match(email))
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a random token: what we store instead of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None.
+
+    Unknown e-mail, wrong password and deactivated account cost the same
+    Argon2 work and give the same answer (design/security.md T12, T13).
+    """
+    user = get_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def create_user(
+    *, email: str, display_name: str, password: str | None, role: Role = Role.ORGANIZER
+) -> User:
+    """Create an account; ``password`` None leaves it without a usable password."""
+    email = normalize_email(email)
+    if not is_valid_email(email):
+        raise AccountError("invalid-email")
+    if get_user_by_email(email) is not None:
+        raise AccountError("email-taken")
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password) if password else None,
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    log.info("account %s created with role %s", user.id, role)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Replace the password and end every session of the account."""
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+
+
+def end_sessions(user: User) -> None:
+    """Make every issued session cookie of ``user`` stop working."""
+    user.session_token = new_session_token()
+
+
+def set_active(user: User, *, active: bool) -> None:
+    """Deactivate (ending all sessions) or reactivate an account."""
+    user.is_active = active
+    if not active:
+        end_sessions(user)
+    log.info("account %s active=%s", user.id, active)
+
+
+def create_invite(*, email: str, created_by: User) -> tuple[Invite, str]:
+    """Create an invitation; returns it with the one-time token (only its hash is stored)."""
+    email = normalize_email(email)
+    if not is_valid_email(email):
+        raise AccountError("invalid-email")
+    if get_user_by_email(email) is not None:
+        raise AccountError("email-taken")
+    token = secrets.token_urlsafe(32)
+    invite = Invite(
+        email=email,
+        token_hash=hash_token(token),
+        created_by=created_by,
+        expires_at=now_utc() + INVITE_LIFETIME,
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite, token
+
+
+def find_valid_invite(token: str) -> Invite | None:
+    """The unused, unexpired invitation for ``token``, or None."""
+    if not token or len(token) > 100:
+        return None
+    invite = db.session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now_utc():
+        return None
+    return invite
+
+
+def accept_invite(invite: Invite, *, display_name: str, password: str) -> User:
+    """Turn an invitation into an organizer account; the invitation is used up."""
+    user = create_user(email=invite.email, display_name=display_name, password=password)
+    invite.used_at = now_utc()
+    return user
+
+
+def list_accounts() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def list_open_invites() -> list[Invite]:
+    return list(
+        db.session.scalars(
+            select(Invite)
+            .where(Invite.used_at.is_(None), Invite.expires_at > now_utc())
+            .order_by(Invite.created_at.desc())
+        )
+    )

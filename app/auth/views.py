@@ -1,0 +1,150 @@
+"""Routes for signing in and out, accepting invitations and open registration."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.auth import bp
+from app.auth.forms import AcceptInviteForm, LoginForm, RegisterForm
+from app.auth.services import (
+    AccountError,
+    accept_invite,
+    authenticate,
+    create_user,
+    end_sessions,
+    find_valid_invite,
+    normalize_email,
+)
+from app.clock import now_utc
+from app.extensions import db, limiter, login_manager
+from app.forms import EmptyForm
+from app.models import User
+from app.privacy import pseudonym
+from app.safe_redirect import safe_next
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = ""
+login_manager.session_protection = None  # sessions are revoked by token, not by IP/agent
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    """Resolve ``<id>:<session token>``; a rotated token or deactivation ends the session."""
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit() or len(user_id) > 10:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def _login_account_key() -> str:
+    """Per-account throttle key, so one attacker cannot lock everyone out (SecureDrop)."""
+    return pseudonym("login:" + normalize_email(request.form.get("email", "")))
+
+
+def _start_session(user: User) -> None:
+    # A fresh session on login defeats fixation (design/security.md T23).
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["auth_at"] = now_utc().timestamp()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+)
+def login() -> Response | tuple[str, int] | str:
+    """Sign in. Wrong e-mail and wrong password get the same answer."""
+    if current_user.is_authenticated:
+        return redirect(url_for("organize.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            db.session.commit()  # a rehash may have changed the stored hash
+            _start_session(user)
+            target = safe_next(request.args.get("next"), url_for("organize.index"))
+            return redirect(target, 303)
+        form.password.errors = [_("The e-mail or the password is wrong.")]
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Sign out and end every session of the account, including copied cookies."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."))
+    return redirect(url_for("campaign.home"), 303)
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def accept() -> Response | tuple[str, int] | str:
+    """Create an organizer account from an invitation.
+
+    The link is ``/auth/invite#<code>``: the code stays in the fragment, out of
+    server logs and Referer; a small script copies it into the form.
+    """
+    form = AcceptInviteForm()
+    if form.validate_on_submit():
+        invite = find_valid_invite(form.token.data or "")
+        if invite is None:
+            form.token.errors = [_("This invitation is unknown, used or expired.")]
+        else:
+            try:
+                user = accept_invite(
+                    invite, display_name=form.display_name.data, password=form.password.data
+                )
+            except AccountError:
+                form.token.errors = [_("An account with this e-mail already exists.")]
+            else:
+                db.session.commit()
+                _start_session(user)
+                flash(_("Welcome. Your organizer account is ready."))
+                return redirect(url_for("organize.index"), 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/accept_invite.html", form=form), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def register() -> Response | tuple[str, int] | str:
+    """Open registration; exists only when VIGIL_OPEN_REGISTRATION is true."""
+    if not current_app.config["OPEN_REGISTRATION"]:
+        abort(404)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                email=form.email.data or "",
+                display_name=form.display_name.data,
+                password=form.password.data,
+            )
+        except AccountError:
+            form.email.errors = [_("This e-mail cannot be used. Sign in instead?")]
+        else:
+            db.session.commit()
+            _start_session(user)
+            return redirect(url_for("organize.index"), 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status

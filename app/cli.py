@@ -1,0 +1,15 @@
+"""Registers every feature's click commands on the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.auth.cli import users
+    from app.campaign.cli import statement
+    from app.demo.cli import demo
+    from app.venues.cli import venues
+
+    for group in (users, venues, statement, demo):
+        app.cli.add_command(group)

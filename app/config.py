@@ -1,0 +1,181 @@
+"""Configuration: complete defaults, ``VIGIL_*`` environment overrides, validation.
+
+Every setting has a default except the secret key, which must come from the
+environment (``VIGIL_SECRET_KEY``) or a file (``VIGIL_SECRET_KEY_FILE``): a site
+whose attendees are at risk never runs on a guessable fallback secret.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+# Values that appear in documentation and examples; a deployment using one is
+# as good as unprotected (design/security.md, T54).
+KNOWN_EXAMPLE_SECRETS = frozenset(
+    {
+        "dev",
+        "secret",
+        "changeme",
+        "change-me",
+        "replace-me-with-a-long-random-string",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``VIGIL_*`` variable: its Flask key, kind and default."""
+
+    key: str
+    kind: type
+    default: Any
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", str, None, "Signs sessions and CSRF tokens; at least 32 characters."),
+    Setting("SECRET_KEY_FILE", str, None, "File holding the secret key (used if SECRET_KEY unset)."),
+    Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default SQLite file in instance/."),
+    Setting("REDIS_URL", str, None, "Redis URL for rate limits and caches; memory if unset."),
+    Setting("OPEN_REGISTRATION", bool, False, "Let anyone create an organizer account."),
+    Setting("SECURE_COOKIES", bool, True, "Send cookies only over HTTPS (__Host- prefix)."),
+    Setting("TRUSTED_PROXIES", int, 0, "Reverse proxies in front of the app (ProxyFix hops)."),
+    Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Login attempts per client."),
+    Setting("LOGIN_ACCOUNT_RATE_LIMIT", str, "5 per minute", "Login attempts per account."),
+    Setting("DEFAULT_LOCALE", str, "en", "Language used when the visitor chose none."),
+    Setting("SITE_NAME", str, "Vigil", "Name shown in the page header and titles."),
+    Setting("EVENTS_PER_PAGE", int, 20, "Events per page in lists."),
+    Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
+)
+
+LANGUAGES = ("en", "fa")
+RTL_LANGUAGES = frozenset({"fa"})
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse(setting: Setting, raw: str) -> Any:
+    name = f"VIGIL_{setting.key}"
+    if setting.kind is bool:
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+    if setting.kind is int:
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    return raw
+
+
+def load_config(
+    instance_path: Path,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the Flask config from defaults, ``VIGIL_*`` variables and ``overrides``.
+
+    Raises ConfigError with a readable message when a value is invalid.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(f"VIGIL_{setting.key}")
+        values[setting.key] = setting.default if raw is None else _parse(setting, raw)
+    values.update(overrides or {})
+
+    if not values["SECRET_KEY"] and values["SECRET_KEY_FILE"]:
+        path = Path(values["SECRET_KEY_FILE"])
+        try:
+            values["SECRET_KEY"] = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"VIGIL_SECRET_KEY_FILE {path} cannot be read: {exc}.") from None
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance_path / 'vigil.db'}"
+    validate(values)
+
+    secure = values["SECURE_COOKIES"]
+    values.update(
+        SQLALCHEMY_DATABASE_URI=values["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(values["DATABASE_URL"]),
+        # design/security.md decision 8: Flask's defaults are not acceptable.
+        SESSION_COOKIE_NAME="__Host-vigil" if secure else "vigil",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
+        SESSION_ABSOLUTE_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_PARTS=200,
+        WTF_CSRF_TIME_LIMIT=None,  # the session lifetime already bounds the token
+        BABEL_DEFAULT_LOCALE=values["DEFAULT_LOCALE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STRATEGY="moving-window",
+        LANGUAGES=LANGUAGES,
+    )
+    return values
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Each request holds a connection only briefly; a busy writer waits, not fails.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def validate(values: Mapping[str, Any]) -> None:
+    """Stop start-up with a clear message if a value is unusable."""
+    secret = values.get("SECRET_KEY")
+    if not secret:
+        raise ConfigError(
+            "VIGIL_SECRET_KEY is not set. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+            "or point VIGIL_SECRET_KEY_FILE at a file holding it ('make run' does this)."
+        )
+    if len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_EXAMPLE_SECRETS:
+        raise ConfigError(
+            f"VIGIL_SECRET_KEY must be a random string of at least {MIN_SECRET_LENGTH} characters."
+        )
+    url = values["DATABASE_URL"]
+    if not url.startswith(("sqlite://", "postgresql")):
+        raise ConfigError("VIGIL_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL.")
+    redis_url = values.get("REDIS_URL")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("VIGIL_REDIS_URL must start with redis://, rediss:// or unix://.")
+    if values["DEFAULT_LOCALE"] not in LANGUAGES:
+        raise ConfigError(f"VIGIL_DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}.")
+    if not 0 <= values["TRUSTED_PROXIES"] <= 5:
+        raise ConfigError("VIGIL_TRUSTED_PROXIES must be between 0 and 5.")
+    if not 1 <= values["EVENTS_PER_PAGE"] <= 200:
+        raise ConfigError("VIGIL_EVENTS_PER_PAGE must be between 1 and 200.")
+    for key in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT"):
+        _check_rate_limit(key, values[key])
+    if values["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("VIGIL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+
+
+def _check_rate_limit(key: str, value: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"VIGIL_{key} must look like '10 per minute', not {value!r}."
+        ) from None

@@ -1,0 +1,1 @@
+"""Demo data for trying Vigil out and for benchmarks."""

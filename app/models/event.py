@@ -1,0 +1,173 @@
+"""Rallies and vigils, their occurrences and skipped dates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now_utc
+from app.db import Base, UTCDateTime
+from app.models.user import User
+from app.models.venue import Venue
+
+TITLE_MAX = 140
+DESCRIPTION_MAX = 5000
+CANCEL_REASON_MAX = 500
+CONTACT_URL_MAX = 300
+CAPACITY_MAX = 100_000
+
+
+class EventKind(StrEnum):
+    RALLY = "rally"
+    VIGIL = "vigil"
+    MARCH = "march"
+    OTHER = "other"
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Repeat(StrEnum):
+    NONE = "none"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+def new_uid() -> str:
+    """A random UUID: the event's calendar UID, stable for its whole life."""
+    return str(uuid.uuid4())
+
+
+class Event(Base):
+    """One event, possibly repeating daily or weekly in the venue's local wall time.
+
+    ``starts_at``/``ends_at`` are the first occurrence in UTC; ``timezone`` is the
+    venue's IANA zone at the time of saving, so that the local wall time of a
+    repeating vigil ("every Thursday 18:00") stays put across DST changes.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            f"capacity IS NULL OR (capacity BETWEEN 1 AND {CAPACITY_MAX})", name="capacity_range"
+        ),
+        CheckConstraint("kind IN ('rally', 'vigil', 'march', 'other')", name="kind_known"),
+        CheckConstraint(
+            "status IN ('draft', 'published', 'cancelled')", name="status_known"
+        ),
+        CheckConstraint("repeat IN ('none', 'daily', 'weekly')", name="repeat_known"),
+        CheckConstraint(
+            "(repeat = 'none') = (repeat_until_on IS NULL)", name="repeat_has_end"
+        ),
+        CheckConstraint("sequence >= 0", name="sequence_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uid)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(10), default=EventKind.RALLY)
+    status: Mapped[str] = mapped_column(String(10), default=EventStatus.DRAFT, index=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    repeat: Mapped[str] = mapped_column(String(10), default=Repeat.NONE)
+    # Last local date on which the series may occur (inclusive).
+    repeat_until_on: Mapped[date | None] = mapped_column(Date)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    contact_url: Mapped[str | None] = mapped_column(String(CONTACT_URL_MAX))
+    hide_count: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_reason: Mapped[str | None] = mapped_column(String(CANCEL_REASON_MAX))
+    # design/ical.md: SEQUENCE grows on time/place/status changes, LAST-MODIFIED on any.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    venue: Mapped[Venue] = relationship(back_populates="events")
+    organizer: Mapped[User] = relationship(back_populates="events")
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="Occurrence.starts_at",
+        passive_deletes=True,
+    )
+    skips: Mapped[list[OccurrenceSkip]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="OccurrenceSkip.occurs_on",
+        passive_deletes=True,
+    )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.repeat != Repeat.NONE
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+    @property
+    def is_public(self) -> bool:
+        """Visible to supporters: published, or cancelled after being published."""
+        return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+
+class Occurrence(Base):
+    """One dated instance of an event, materialised so lists page with plain SQL.
+
+    Rewritten by the events service whenever the event's time or rule changes;
+    a single event has exactly one row, a series one row per date that is not skipped.
+    """
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        UniqueConstraint("event_id", "starts_at", name="uq_occurrences_event_start"),
+        Index("ix_occurrences_starts_at", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="occurrences")
+
+
+class OccurrenceSkip(Base):
+    """A local date on which a recurring event does not take place."""
+
+    __tablename__ = "occurrence_skips"
+    __table_args__ = (UniqueConstraint("event_id", "occurs_on", name="uq_skips_event_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    occurs_on: Mapped[date] = mapped_column(Date)
+
+    event: Mapped[Event] = relationship(back_populates="skips")

@@ -1,0 +1,83 @@
+"""Organizer and admin accounts, and invitations to become one."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now_utc
+from app.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from app.models.event import Event
+
+
+class Role(StrEnum):
+    """What an account may do: admins manage everything, organizers their own events."""
+
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+
+
+def new_session_token() -> str:
+    """A fresh random value; changing it ends every session of the account."""
+    return secrets.token_hex(16)
+
+
+class User(Base):
+    """An organizer or admin. Supporters never have an account."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'organizer')", name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    # NULL: no usable password yet (the demo organizer, before set-password).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default=Role.ORGANIZER)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the session identity: rotated on logout, deactivation and
+    # password change so that a copied cookie stops working (security.md decision 8).
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    events: Mapped[list[Event]] = relationship(back_populates="organizer")
+
+    # Flask-Login's protocol, spelled out so the model needs no mixin.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """Session identity: the id plus the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Invite(Base):
+    """A one-time invitation for a new organizer; only the token's hash is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User] = relationship()

@@ -1,0 +1,76 @@
+"""Places where events happen: Iranian missions from the bundled list, or other addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now_utc
+from app.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from app.models.event import Event
+
+
+class VenueKind(StrEnum):
+    EMBASSY = "embassy"
+    CONSULATE = "consulate"
+    OTHER = "other"
+
+
+class VenueStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+
+
+class Venue(Base):
+    """A place with an address, optional coordinates and an IANA time zone."""
+
+    __tablename__ = "venues"
+    __table_args__ = (
+        CheckConstraint("kind IN ('embassy', 'consulate', 'other')", name="kind_known"),
+        CheckConstraint("status IN ('open', 'closed', 'unknown')", name="status_known"),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="lat_range"),
+        CheckConstraint(
+            "longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="lon_range"
+        ),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="lat_lon_together"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable key of a mission from the bundled list ("mission:<name>"); NULL for
+    # addresses organizers typed in. Re-imports update the row it names.
+    import_key: Mapped[str | None] = mapped_column(String(220), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default=VenueKind.OTHER)
+    # The list's finer kind (consulate_general, interests_section, un_mission…).
+    mission_kind: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(100), index=True)
+    country_code: Mapped[str] = mapped_column(String(2), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(64))
+    # True when a person set the zone; imports then leave it alone.
+    timezone_is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default=VenueStatus.UNKNOWN)
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    events: Mapped[list[Event]] = relationship(back_populates="venue")
+
+    @property
+    def has_coordinates(self) -> bool:
+        """False for missions whose pin still needs to be placed by a person."""
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == VenueStatus.CLOSED

@@ -1,0 +1,1 @@
+"""Venues: Iranian embassies and consulates from the bundled list, and other addresses."""

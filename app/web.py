@@ -1,0 +1,152 @@
+"""Request plumbing shared by every page: locale, time formatting, headers, converters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from flask import Flask, Response, current_app, redirect, request, session, url_for
+from flask_babel import get_locale
+from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.clock import now_utc
+from app.config import LANGUAGES, RTL_LANGUAGES
+from app.safe_redirect import safe_next
+
+LANG_COOKIE = "lang"
+
+# design/security.md decision 5 and T38.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=(), interest-cohort=()",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# Pages that show account or organizer data must not be cached anywhere.
+PRIVATE_PREFIXES = ("/auth/", "/organize/", "/admin/")
+
+
+class IdConverter(IntegerConverter):
+    """A database id: 1 to 2**31 - 1. Anything else is a 404, never an overflow."""
+
+    regex = r"[1-9][0-9]{0,9}"
+
+    def to_python(self, value: str) -> Any:
+        number = int(value)
+        if number > 2**31 - 1:
+            from werkzeug.routing import ValidationError
+
+            raise ValidationError
+        return number
+
+
+def select_locale() -> str:
+    """The visitor's chosen language (cookie), else the browser's best match."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or current_app.config["DEFAULT_LOCALE"]
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
+
+
+def local_datetime(instant: datetime, zone: str) -> datetime:
+    """``instant`` (aware UTC) as wall time in the IANA ``zone``."""
+    return instant.astimezone(ZoneInfo(zone))
+
+
+def zone_abbreviation(instant: datetime, zone: str) -> str:
+    """The zone's abbreviation at that instant, e.g. CET or CEST."""
+    return local_datetime(instant, zone).strftime("%Z")
+
+
+def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """"Saturday, 5 December 2026, 15:00–17:00 CET" in the venue's zone and the page language.
+
+    Pages show venue time, never the viewer's (STYLE.md rule 4).
+    """
+    locale = str(get_locale())
+    start = local_datetime(starts_at, zone)
+    end = local_datetime(ends_at, zone)
+    day = format_date(start.date(), format="full", locale=locale)
+    start_time = format_time(start.time(), format="HH:mm", locale=locale)
+    end_time = format_time(end.time(), format="HH:mm", locale=locale)
+    if end.date() != start.date():
+        end_day = format_date(end.date(), format="medium", locale=locale)
+        end_time = f"{end_day} {end_time}"
+    return f"{day}, {start_time}–{end_time} {start.strftime('%Z')}"
+
+
+def format_day(instant: datetime, zone: str) -> str:
+    return format_date(local_datetime(instant, zone).date(), format="medium", locale=str(get_locale()))
+
+
+def init_app(app: Flask) -> None:
+    """Register converters, template helpers, the language switch and response headers."""
+    app.url_map.converters["id"] = IdConverter
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.globals.update(
+        text_direction=text_direction,
+        get_locale=get_locale,
+        languages=LANGUAGES,
+        zone_abbreviation=zone_abbreviation,
+    )
+
+    @app.context_processor
+    def _site() -> dict[str, Any]:
+        return {"site_name": app.config["SITE_NAME"]}
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """Bare liveness route; benchmarks also use it as the 'hello' baseline."""
+        return Response("ok\n", mimetype="text/plain")
+
+    @app.get("/language/<code>")
+    def set_language(code: str) -> BaseResponse:
+        """Remember the chosen language in a cookie and go back to ``next``."""
+        target = safe_next(request.args.get("next"), url_for("campaign.home"))
+        response = redirect(target, 303)
+        if code in LANGUAGES:
+            response.set_cookie(
+                LANG_COOKIE,
+                code,
+                max_age=365 * 24 * 3600,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    @app.before_request
+    def _absolute_session_timeout() -> None:
+        # The cookie's signature already enforces the 30-minute idle limit;
+        # this adds the 12-hour absolute one (design/security.md decision 8).
+        started = session.get("auth_at")
+        if started is not None:
+            age = now_utc().timestamp() - float(started)
+            if age > app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+                session.clear()
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith(PRIVATE_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+        return response

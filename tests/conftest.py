@@ -1,0 +1,151 @@
+"""Fixtures: an app on a freshly migrated database per test, a client, a CLI runner.
+
+The suite runs on SQLite by default (a fresh database *file* per test: WAL and
+BEGIN IMMEDIATE behave differently on ``:memory:``). With TEST_DATABASE_URL set
+it runs on that PostgreSQL database instead; with TEST_REDIS_URL set the rate
+limiter stores its counters in that Redis. If either server is unreachable the
+tests fail: they never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+
+from app import clock, create_app
+from app.extensions import db
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# Every test starts at this instant unless it freezes another one.
+DEFAULT_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    config: dict[str, Any] = {
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "TESTING": True,
+    }
+    config.update(overrides)
+    return create_app(config, environ={})
+
+
+def _upgrade(database_url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated from empty with Alembic, once per test session.
+
+    SQLite: a template file that each test copies. PostgreSQL: the schema
+    itself, emptied after each test.
+    """
+    if TEST_DATABASE_URL:
+        _reset_postgres(TEST_DATABASE_URL)
+        _upgrade(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "vigil.db"
+    _upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+def _empty_postgres(app: Flask) -> None:
+    tables = ", ".join(
+        table.name for table in reversed(db.metadata.sorted_tables)
+    )
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def _flush_redis() -> None:
+    if TEST_REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def database_url(migrated_database: str, tmp_path: Path) -> str:
+    if TEST_DATABASE_URL:
+        return migrated_database
+    path = tmp_path / "vigil.db"
+    shutil.copyfile(migrated_database, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Config overrides for the ``app`` fixture; tests override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_overrides: dict[str, Any]) -> Iterator[Flask]:
+    _flush_redis()
+    clock.freeze(DEFAULT_NOW)
+    app = make_app(database_url, **app_overrides)
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            if TEST_DATABASE_URL:
+                _empty_postgres(app)
+            db.engine.dispose()
+    finally:
+        clock.freeze(None)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/auth/login") -> str:
+    """A valid CSRF token for the client's session, read from a page with a form."""
+    response = client.get(url)
+    match = _CSRF.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str) -> Any:
+    """Sign in through the real form; returns the response."""
+    token = csrf_token(client, "/auth/login")
+    return client.post(
+        "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+    )
