@@ -1,10 +1,158 @@
-"""Admin routes."""
+"""Admin routes: organizer accounts, invitations and the pinned statement.
+
+Every route is under /admin and behind ``_require_admin``: anonymous visitors
+are sent to the sign-in page, signed-in organizers get a 404 so the area is
+not even revealed (STYLE.md rule 5).
+"""
 
 from __future__ import annotations
 
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
+
 from app.admin import bp
+from app.admin.forms import StatementForm
+from app.admin.services import SelfDeactivationError, deactivate_account, reactivate_account
+from app.auth.forms import InviteForm
+from app.auth.services import AccountError, create_invite, list_accounts, list_open_invites
+from app.campaign.queries import get_statement_version_or_404, pinned_statement, statement_history
+from app.campaign.services import pin_statement
+from app.extensions import db, login_manager
+from app.forms import EmptyForm
+from app.markdown import render_markdown
+from app.models import Invite, User
+
+
+@bp.before_request
+def _require_admin() -> Response | None:
+    """Anonymous → sign-in page (with next); signed in but not an active admin → 404."""
+    if not current_user.is_authenticated:
+        response: Response = login_manager.unauthorized()
+        return response
+    if not (current_user.is_admin and current_user.is_active):
+        abort(404)
+    return None
+
+
+def _admin() -> User:
+    """The signed-in admin as a model instance (the proxy cannot be stored in a relationship)."""
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _organizers_page(
+    form: InviteForm, *, status: int = 200, invite: Invite | None = None, link: str | None = None
+) -> tuple[str, int]:
+    page = render_template(
+        "admin/organizers.html",
+        form=form,
+        accounts=list_accounts(),
+        invites=list_open_invites(),
+        me=_admin(),
+        new_invite=invite,
+        invite_link=link,
+    )
+    return page, status
 
 
 @bp.get("/organizers")
-def organizers() -> str:
-    return "admin"
+def organizers() -> tuple[str, int]:
+    """Accounts with role and state, open invitations, and the invitation form."""
+    return _organizers_page(InviteForm())
+
+
+@bp.post("/organizers/invite")
+def invite() -> tuple[str, int]:
+    """Create a one-time invitation and show its link on this response only.
+
+    The token travels in the link's fragment (never sent to a server) and only
+    its hash is stored; the link is neither flashed, logged nor kept anywhere,
+    so this page is the one chance to copy it.
+    """
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            new_invite, token = create_invite(email=form.email.data or "", created_by=_admin())
+        except AccountError as exc:
+            form.email.errors = [
+                _("An account with this e-mail already exists.")
+                if str(exc) == "email-taken"
+                else _("Enter an e-mail address such as name@example.org.")
+            ]
+        else:
+            db.session.commit()
+            link = url_for("auth.accept", _external=True) + "#" + token
+            return _organizers_page(InviteForm(formdata=None), invite=new_invite, link=link)
+    return _organizers_page(form, status=422)
+
+
+@bp.post("/organizers/<id:user_id>/deactivate")
+def deactivate(user_id: int) -> Response:
+    """Deactivate an account; its sessions end at once. An admin cannot deactivate themselves."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    account = db.get_or_404(User, user_id)
+    try:
+        deactivate_account(account, acting_admin=_admin())
+    except SelfDeactivationError:
+        abort(409, description=_("You cannot deactivate your own account."))
+    db.session.commit()
+    flash(_("The account is deactivated and signed out everywhere."))
+    return redirect(url_for("admin.organizers"), 303)
+
+
+@bp.post("/organizers/<id:user_id>/reactivate")
+def reactivate(user_id: int) -> Response:
+    """Let a deactivated account sign in again."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    account = db.get_or_404(User, user_id)
+    reactivate_account(account)
+    db.session.commit()
+    flash(_("The account can sign in again."))
+    return redirect(url_for("admin.organizers"), 303)
+
+
+@bp.route("/statement", methods=["GET", "POST"])
+def statement() -> Response | tuple[str, int]:
+    """Replace the pinned statement with a new version; the history is listed below."""
+    current = pinned_statement()
+    form = StatementForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            pin_statement(
+                title=form.title.data,
+                subtitle=form.subtitle.data,
+                byline=form.byline.data,
+                body=form.body.data,
+                created_by=_admin(),
+            )
+            db.session.commit()
+        except IntegrityError:
+            # Another admin pinned a version at the same moment (partial unique index).
+            db.session.rollback()
+            abort(
+                409,
+                description=_(
+                    "Someone else published a new version at the same moment. "
+                    "Reload the page, check their text and try again."
+                ),
+            )
+        flash(_("The new version is published and pinned."))
+        return redirect(url_for("admin.statement"), 303)
+    page = render_template(
+        "admin/statement.html", form=form, current=current, history=statement_history()
+    )
+    return page, 422 if form.errors else 200
+
+
+@bp.get("/statement/<id:version_id>")
+def statement_version(version_id: int) -> str:
+    """One version of the statement, as it was published."""
+    version = get_statement_version_or_404(version_id)
+    return render_template(
+        "admin/statement_version.html", version=version, body_html=render_markdown(version.body)
+    )

@@ -1,0 +1,54 @@
+"""Admin forms: the campaign statement. (The invitation form lives in app.auth.forms.)"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, SubmitField
+from wtforms.form import BaseForm
+from wtforms.validators import DataRequired, Length, StopValidation
+
+from app.campaign.services import BODY_MAX, BYLINE_MAX, SUBTITLE_MAX, TITLE_MAX
+from app.forms import CleanStringField, CleanTextAreaField
+
+
+class _Required(DataRequired):
+    """DataRequired that keeps the field's cleaning error.
+
+    A Clean…Field that refuses its input (NUL, control characters) leaves its
+    data empty; plain DataRequired would then replace the precise message with
+    "This field is required."
+    """
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        if field.process_errors:
+            raise StopValidation
+        super().__call__(form, field)
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=_l("Use at most %(max)d characters.", max=limit))
+
+
+class StatementForm(FlaskForm):
+    """A new version of the pinned statement; limits equal the statement_versions columns."""
+
+    title = CleanStringField(_l("Title"), validators=[_Required(), _at_most(TITLE_MAX)])
+    subtitle = CleanStringField(_l("Subtitle"), validators=[_at_most(SUBTITLE_MAX)])
+    byline = CleanStringField(
+        _l("Byline"),
+        validators=[_at_most(BYLINE_MAX)],
+        description=_l("Who speaks: shown under the title."),
+    )
+    # The form is sent as multipart/form-data: percent-encoding would triple the
+    # size of Persian text and hit the 64 KiB request limit at ~11,000 characters.
+    body = CleanTextAreaField(
+        _l("Text"),
+        validators=[_Required(), _at_most(BODY_MAX)],
+        description=_l(
+            "Markdown: a blank line starts a new paragraph; *italic*, **bold**, "
+            "[link text](https://…), lines starting with - make a list. "
+            "HTML is shown as typed, not used."
+        ),
+    )
+    submit = SubmitField(_l("Publish as the pinned statement"))
