@@ -9,6 +9,7 @@ tests fail: they never skip.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 
@@ -32,6 +33,23 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 DEFAULT_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run in their own app context, as in production.
+
+    The ``app`` fixture keeps an app context pushed so tests can use
+    ``db.session`` directly; Flask would reuse that context (and its ``g`` and
+    database session) for every request. Each request therefore runs in an
+    empty ``contextvars`` context. The test's own transaction is committed
+    first, so the request sees the test's data and the test then reloads fresh
+    rows.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
     config: dict[str, Any] = {
         "SECRET_KEY": TEST_SECRET,
@@ -40,7 +58,9 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "TESTING": True,
     }
     config.update(overrides)
-    return create_app(config, environ={})
+    app = create_app(config, environ={})
+    app.test_client_class = IsolatedClient
+    return app
 
 
 def _upgrade(database_url: str) -> None:
@@ -77,9 +97,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _empty_postgres(app: Flask) -> None:
-    tables = ", ".join(
-        table.name for table in reversed(db.metadata.sorted_tables)
-    )
+    tables = ", ".join(table.name for table in reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 

@@ -14,7 +14,10 @@ _counter = itertools.count(1)
 
 
 def make_user(
-    *, email: str | None = None, role: Role = Role.ORGANIZER, password: str | None = PASSWORD,
+    *,
+    email: str | None = None,
+    role: Role = Role.ORGANIZER,
+    password: str | None = PASSWORD,
     display_name: str | None = None,
 ) -> User:
     n = next(_counter)
@@ -30,6 +33,7 @@ def make_user(
 
 def make_venue(**overrides: Any) -> Venue:
     values: dict[str, Any] = {
+        "import_key": "mission:Embassy of Iran, Berlin",
         "name": "Embassy of Iran, Berlin",
         "kind": "embassy",
         "address": "Podbielskiallee 65–67, Berlin",

@@ -1,10 +1,58 @@
-"""Public event routes."""
+"""Public event pages: the list with filters and one event's page."""
 
 from __future__ import annotations
 
+from flask import abort, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
 from app.events import bp
+from app.events.forms import FilterForm
+from app.events.queries import (
+    EventFilters,
+    get_public_event_or_404,
+    upcoming_listings,
+    upcoming_occurrences,
+)
+from app.markdown import render_markdown
+from app.venues.countries import country_name
+
+
+def _filters(form: FilterForm) -> EventFilters:
+    return EventFilters(
+        country=(form.country.data or "").upper() or None,
+        city=form.city.data or None,
+        kind=form.kind.data or None,
+        from_on=form.from_on.data,
+        to_on=form.to_on.data,
+        q=form.q.data or None,
+    )
 
 
 @bp.get("/events")
-def index() -> str:
-    return "events"
+def index() -> tuple[str, int] | str:
+    """Upcoming rallies and vigils, soonest first, filtered by the query string."""
+    form = FilterForm(formdata=request.args)
+    if not form.validate():
+        fields = ", ".join(str(form[name].label.text) for name in form.errors)
+        abort(400, description=_("Some filters are not valid: %(fields)s.", fields=fields))
+    page = upcoming_listings(
+        _filters(form), form.page.data or 1, current_app.config["EVENTS_PER_PAGE"]
+    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("events/index.html", form=form, page=page, args=args)
+
+
+@bp.get("/events/<slug>")
+def show(slug: str) -> str:
+    """One event: when (venue time), where, what, who organizes it, its status."""
+    viewer = current_user if current_user.is_authenticated else None
+    event = get_public_event_or_404(slug, viewer)
+    return render_template(
+        "events/show.html",
+        event=event,
+        occurrences=upcoming_occurrences(event, limit=12),
+        description_html=render_markdown(event.description),
+        country=country_name(event.venue.country_code, str(get_locale())),
+    )

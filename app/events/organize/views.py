@@ -1,10 +1,115 @@
-"""Organizer routes."""
+"""The organizer area: list, create, edit, cancel and duplicate one's own events."""
 
 from __future__ import annotations
 
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.events.forms import CancelForm, EventForm
 from app.events.organize import bp
+from app.events.queries import get_owned_event_or_404, owned_events
+from app.events.services import cancel_event, create_event, duplicate_event, update_event
+from app.extensions import db, login_manager
+from app.forms import EmptyForm
+from app.models import Event
+from app.venues.queries import selectable_venues
+
+
+@bp.before_request
+def _require_organizer() -> Response | None:
+    """Every route here needs a signed-in account (STYLE.md rule 5)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    return None
 
 
 @bp.get("/")
 def index() -> str:
-    return "organize"
+    """The organizer's events (all events for admins), next first."""
+    return render_template("events/organize/index.html", rows=owned_events(current_user))
+
+
+def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:
+    status = 422 if form.is_submitted() else 200
+    return render_template("events/organize/form.html", form=form, event=event), status
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new() -> Response | tuple[str, int]:
+    form = EventForm(venues=selectable_venues(current_user), is_new=True)
+    if form.validate_on_submit() and form.result is not None:
+        event = create_event(organizer=current_user, data=form.result)
+        db.session.commit()
+        flash(_("The event is saved."))
+        return redirect(url_for("organize.edit", event_id=event.id), 303)
+    return _render_form(form, None)
+
+
+def _form_data(event: Event) -> dict[str, object]:
+    """The event's stored values in the form's terms (local wall times)."""
+    zone = event.zone
+    return {
+        "title": event.title,
+        "kind": event.kind,
+        "description": event.description,
+        "venue": str(event.venue_id),
+        "confirm_closed": event.venue.is_closed,
+        "starts_at": event.starts_at.astimezone(zone).replace(tzinfo=None),
+        "ends_at": event.ends_at.astimezone(zone).replace(tzinfo=None),
+        "repeat": event.repeat,
+        "repeat_until": event.repeat_until_on,
+        "skip_dates": "\n".join(skip.occurs_on.isoformat() for skip in event.skips),
+        "capacity": event.capacity,
+        "contact_url": event.contact_url or "",
+        "publish": event.status != "draft",
+    }
+
+
+@bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
+def edit(event_id: int) -> Response | tuple[str, int]:
+    event = get_owned_event_or_404(event_id, current_user)
+    if event.is_cancelled:
+        abort(409, description=_("A cancelled event cannot be changed. Duplicate it instead."))
+    original = _form_data(event)
+    form = EventForm(
+        venues=selectable_venues(current_user),
+        is_new=False,
+        data=None if request.method == "POST" else original,
+    )
+    form.keep_original_start(original["starts_at"])  # type: ignore[arg-type]
+    if form.validate_on_submit() and form.result is not None:
+        changed = update_event(event, data=form.result, editor=current_user)
+        db.session.commit()
+        flash(_("The event is saved.") if changed else _("Nothing was changed."))
+        return redirect(url_for("organize.edit", event_id=event.id), 303)
+    return _render_form(form, event)
+
+
+@bp.route("/events/<id:event_id>/cancel", methods=["GET", "POST"])
+def cancel(event_id: int) -> Response | tuple[str, int] | str:
+    """Ask for a reason, then cancel; the event stays public with a banner."""
+    event = get_owned_event_or_404(event_id, current_user)
+    if event.is_cancelled:
+        abort(409, description=_("This event is already cancelled."))
+    form = CancelForm()
+    if form.validate_on_submit():
+        cancel_event(event, reason=form.reason.data or "", editor=current_user)
+        db.session.commit()
+        flash(_("The event is cancelled. Its page now says so."))
+        return redirect(url_for("organize.index"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("events/organize/cancel.html", form=form, event=event), status
+
+
+@bp.post("/events/<id:event_id>/duplicate")
+def duplicate(event_id: int) -> Response:
+    """Copy the event as a new draft and open it for editing."""
+    event = get_owned_event_or_404(event_id, current_user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    copy = duplicate_event(event, organizer=current_user)
+    db.session.commit()
+    flash(_("This is a copy. Adjust the date and publish it."))
+    return redirect(url_for("organize.edit", event_id=copy.id), 303)

@@ -1,0 +1,397 @@
+"""The event form (organizers) and the filter form (public lists)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.clock import now_utc
+from app.events.recurrence import MAX_SERIES_DAYS, LocalTimeError, series_dates, to_utc
+from app.events.services import EventInput, NewVenue
+from app.forms import CleanStringField, CleanTextAreaField
+from app.models import EventKind, Repeat, Venue
+from app.models.event import (
+    CANCEL_REASON_MAX,
+    CAPACITY_MAX,
+    CONTACT_URL_MAX,
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+)
+from app.venues.coordinates import parse_coordinate
+from app.venues.countries import is_country_code
+from app.venues.timezones import is_known_zone, zone_for_point
+
+OTHER_VENUE = "other"
+MAX_DURATION = timedelta(days=7)
+# Far enough ahead for any real planning; keeps dates in a sane range.
+MAX_LEAD = timedelta(days=3 * 366)
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+FILTER_YEARS = (2000, 2100)
+_URL = re.compile(r"^(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+)$", re.IGNORECASE)
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [
+        (EventKind.RALLY, _("Rally")),
+        (EventKind.VIGIL, _("Vigil")),
+        (EventKind.MARCH, _("March")),
+        (EventKind.OTHER, _("Other")),
+    ]
+
+
+def repeat_choices() -> list[tuple[str, str]]:
+    return [
+        (Repeat.NONE, _("Does not repeat")),
+        (Repeat.DAILY, _("Every day")),
+        (Repeat.WEEKLY, _("Every week on the same weekday")),
+    ]
+
+
+def venue_choices(venues: list[Venue]) -> list[tuple[str, str]]:
+    """Select options: missions and saved addresses, then 'another address'."""
+    choices = [("", _("Choose a place…"))]
+    for venue in venues:
+        label = f"{venue.country_code} · {venue.city} · {venue.name}"
+        if venue.is_closed:
+            label += " " + _("(closed)")
+        if not venue.has_coordinates:
+            label += " " + _("(position not verified)")
+        choices.append((str(venue.id), label))
+    choices.append((OTHER_VENUE, _("Another address (enter it below)")))
+    return choices
+
+
+class EventForm(FlaskForm):
+    """Create or edit an event. Times are the venue's local wall time."""
+
+    title = CleanStringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    kind = SelectField(_l("Kind of event"), choices=[], validators=[InputRequired()])
+    description = CleanTextAreaField(
+        _l("Description"),
+        validators=[Length(max=DESCRIPTION_MAX)],
+        description=_l(
+            "Plain text; line breaks are kept. *Emphasis*, **bold**, lists and links "
+            "(Markdown) work too."
+        ),
+    )
+    venue = SelectField(
+        _l("Place"),
+        choices=[],
+        validators=[InputRequired()],
+        description=_l("Type a country code or city to jump through the list."),
+    )
+    confirm_closed = BooleanField(
+        _l("I know this mission is reported closed and still want to hold the event there.")
+    )
+    venue_name = CleanStringField(_l("Name of the place"), validators=[Length(max=200)])
+    venue_address = CleanStringField(_l("Address"), validators=[Length(max=300)])
+    venue_city = CleanStringField(_l("City"), validators=[Length(max=100)])
+    venue_country = CleanStringField(
+        _l("Country code"),
+        validators=[Length(max=2)],
+        description=_l("Two letters, e.g. DE, GB, US."),
+    )
+    venue_latitude = CleanStringField(
+        _l("Latitude"), validators=[Length(max=20)], description=_l("e.g. 52.5200")
+    )
+    venue_longitude = CleanStringField(
+        _l("Longitude"), validators=[Length(max=20)], description=_l("e.g. 13.4050")
+    )
+    venue_timezone = CleanStringField(
+        _l("Time zone"),
+        validators=[Length(max=64)],
+        description=_l("Leave empty to derive it from the position, or enter e.g. Europe/Berlin."),
+    )
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired()],
+        description=_l("Local time at the place."),
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired()],
+        description=_l("Local time at the place."),
+    )
+    repeat = SelectField(_l("Repeats"), choices=[], validators=[InputRequired()])
+    repeat_until = DateField(
+        _l("Repeat until"),
+        validators=[Optional()],
+        description=_l("Last date of the series (at most a year after the first)."),
+    )
+    skip_dates = CleanTextAreaField(
+        _l("Skip these dates"),
+        validators=[Length(max=4000)],
+        description=_l("One date per line, e.g. 2026-12-24."),
+    )
+    capacity = IntegerField(
+        _l("Capacity (people)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=CAPACITY_MAX,
+                message=_l("Enter a whole number from 1 to %(max)d.", max=CAPACITY_MAX),
+            ),
+        ],
+        description=_l("Leave empty for no limit."),
+    )
+    contact_url = CleanStringField(
+        _l("Contact link"),
+        validators=[Length(max=CONTACT_URL_MAX)],
+        description=_l("Optional https:// or mailto: link where people can reach you."),
+    )
+    publish = BooleanField(_l("Publish now (otherwise it stays a draft only you can see)"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args: Any, venues: list[Venue], is_new: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = kind_choices()
+        self.repeat.choices = repeat_choices()
+        self.venue.choices = venue_choices(venues)
+        self._venues = {str(venue.id): venue for venue in venues}
+        self._is_new = is_new
+        self._original_start: datetime | None = None
+        self.result: EventInput | None = None
+
+    def keep_original_start(self, wall: datetime) -> None:
+        """When editing, an unchanged start in the past is not an error."""
+        self._original_start = wall
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Field checks, then the checks that need several fields; fills ``result``."""
+        fields_ok = super().validate(extra_validators)
+        venue = self._check_venue()
+        zone_name = self._zone_name(venue)
+        starts, ends = self._check_times(zone_name)
+        repeat, until, skips = self._check_series(starts)
+        contact = self._check_contact()
+        if (
+            not fields_ok
+            or self.errors
+            or venue is None
+            or zone_name is None
+            or starts is None
+            or ends is None
+        ):
+            return False
+        self.result = EventInput(
+            title=self.title.data,
+            description=self.description.data or "",
+            kind=self.kind.data,
+            venue=venue,
+            timezone=zone_name,
+            starts_local=starts,
+            ends_local=ends,
+            repeat=repeat,
+            repeat_until_on=until,
+            skip_dates=skips,
+            capacity=self.capacity.data,
+            contact_url=contact,
+            publish=bool(self.publish.data),
+        )
+        return True
+
+    def _check_venue(self) -> Venue | NewVenue | None:
+        choice = self.venue.data
+        if choice == OTHER_VENUE:
+            return self._new_venue()
+        venue = self._venues.get(choice or "")
+        if venue is None:
+            self.venue.errors = [_("Choose a place from the list or 'Another address'.")]
+            return None
+        if venue.is_closed and not self.confirm_closed.data:
+            self.confirm_closed.errors = [
+                _("This mission is reported closed. Confirm that you want to hold the event there.")
+            ]
+            return None
+        return venue
+
+    def _new_venue(self) -> NewVenue | None:
+        required = (self.venue_name, self.venue_city, self.venue_country)
+        for field in required:
+            if not field.data:
+                field.errors = [_("Required for another address.")]
+        country = (self.venue_country.data or "").upper()
+        if country and not is_country_code(country):
+            self.venue_country.errors = [_("Enter a two-letter country code such as DE.")]
+        latitude = self._coordinate(self.venue_latitude, "latitude")
+        longitude = self._coordinate(self.venue_longitude, "longitude")
+        zone = self.venue_timezone.data or None
+        if zone is not None and not is_known_zone(zone):
+            self.venue_timezone.errors = [_("Unknown time zone. Use a name like Europe/Berlin.")]
+        if latitude is None or longitude is None:
+            return None
+        if any(field.errors for field in (*required, self.venue_timezone)):
+            return None
+        return NewVenue(
+            name=self.venue_name.data,
+            address=self.venue_address.data or "",
+            city=self.venue_city.data,
+            country_code=country,
+            latitude=latitude,
+            longitude=longitude,
+            timezone=zone,
+        )
+
+    @staticmethod
+    def _coordinate(field: CleanStringField, kind: Any) -> float | None:
+        if not field.data:
+            field.errors = [_("Required for another address.")]
+            return None
+        try:
+            return parse_coordinate(field.data, kind=kind)
+        except ValueError as exc:
+            field.errors = [str(exc)]
+            return None
+
+    def _zone_name(self, venue: Venue | NewVenue | None) -> str | None:
+        if venue is None:
+            return None
+        if isinstance(venue, Venue):
+            return venue.timezone
+        zone = venue.timezone or zone_for_point(venue.latitude, venue.longitude)
+        if zone is None:
+            self.venue_timezone.errors = [
+                _("No time zone is known at this position. Enter one, e.g. Europe/Berlin.")
+            ]
+        return zone
+
+    def _check_times(self, zone_name: str | None) -> tuple[datetime | None, datetime | None]:
+        starts, ends = self.starts_at.data, self.ends_at.data
+        if starts is None or ends is None or zone_name is None:
+            return starts, ends
+        zone = ZoneInfo(zone_name)
+        for field, wall in ((self.starts_at, starts), (self.ends_at, ends)):
+            try:
+                to_utc(wall, zone)
+            except LocalTimeError as exc:
+                if exc.kind == "nonexistent":
+                    message = _(
+                        "This time does not exist at the place: the clocks change that night. "
+                        "Choose another time."
+                    )
+                else:
+                    message = _(
+                        "This time happens twice at the place: the clocks change that night. "
+                        "Choose another time."
+                    )
+                field.errors = [message]
+                return None, None
+        if ends <= starts:
+            self.ends_at.errors = [_("The end must be after the start.")]
+        elif ends - starts > MAX_DURATION:
+            self.ends_at.errors = [_("An event can last at most seven days.")]
+        now = now_utc()
+        start_utc = to_utc(starts, zone)
+        if start_utc <= now and (self._is_new or starts != self._original_start):
+            self.starts_at.errors = [_("The start must be in the future.")]
+        elif start_utc > now + MAX_LEAD:
+            self.starts_at.errors = [_("The start must be within the next three years.")]
+        return starts, ends
+
+    def _check_series(self, starts: datetime | None) -> tuple[Repeat, date | None, frozenset[date]]:
+        repeat = Repeat(self.repeat.data) if self.repeat.data in set(Repeat) else Repeat.NONE
+        until = self.repeat_until.data
+        skips = self._parse_skips()
+        if repeat == Repeat.NONE or starts is None:
+            return repeat, None, skips
+        if until is None:
+            self.repeat_until.errors = [_("Enter the last date of the series.")]
+        elif until < starts.date():
+            self.repeat_until.errors = [_("The series must end on or after its first date.")]
+        elif until > starts.date() + timedelta(days=MAX_SERIES_DAYS):
+            self.repeat_until.errors = [_("A series can run for at most a year.")]
+        else:
+            dates = set(series_dates(starts, repeat, until))
+            strays = sorted(day for day in skips if day not in dates)
+            if strays:
+                self.skip_dates.errors = [
+                    _(
+                        "%(date)s is not a date of this series.",
+                        date=strays[0].isoformat(),
+                    )
+                ]
+        return repeat, until, skips
+
+    def _parse_skips(self) -> frozenset[date]:
+        days: set[date] = set()
+        for token in re.split(r"[\s,;]+", self.skip_dates.data or ""):
+            if not token:
+                continue
+            try:
+                days.add(date.fromisoformat(token))
+            except ValueError:
+                self.skip_dates.errors = [
+                    _("%(value)s is not a date like 2026-12-24.", value=token[:20])
+                ]
+                break
+        return frozenset(days)
+
+    def _check_contact(self) -> str | None:
+        url = self.contact_url.data or None
+        if url is not None and not _URL.match(url):
+            self.contact_url.errors = [_("Enter a link starting with https:// or mailto:.")]
+            return None
+        return url
+
+
+class CancelForm(FlaskForm):
+    reason = CleanTextAreaField(
+        _l("Reason (shown publicly)"),
+        validators=[Length(max=CANCEL_REASON_MAX)],
+        description=_l("For example: the police did not allow the gathering."),
+    )
+    submit = SubmitField(_l("Cancel this event"))
+
+
+class FilterForm(FlaskForm):
+    """Query-string filters of /events; invalid values are a 400."""
+
+    class Meta:
+        csrf = False
+
+    q = CleanStringField(_l("Search"), validators=[Length(max=100)])
+    country = CleanStringField(_l("Country code"), validators=[Length(max=2)])
+    city = CleanStringField(_l("City"), validators=[Length(max=100)])
+    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
+    from_on = DateField(_l("From"), validators=[Optional()], name="from")
+    to_on = DateField(_l("To"), validators=[Optional()], name="to")
+    page = IntegerField(
+        _l("Page"), validators=[Optional(), NumberRange(min=1, max=10_000)], default=1
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _("Any kind")), *kind_choices()]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        country = (self.country.data or "").upper()
+        if country and not is_country_code(country):
+            self.country.errors = [_("Enter a two-letter country code such as DE.")]
+            ok = False
+        for field in (self.from_on, self.to_on):
+            if field.data and not FILTER_YEARS[0] <= field.data.year <= FILTER_YEARS[1]:
+                field.errors = [_("Enter a date between the years 2000 and 2100.")]
+                ok = False
+        if self.from_on.data and self.to_on.data and self.to_on.data < self.from_on.data:
+            self.to_on.errors = [_("'To' must not be before 'From'.")]
+            ok = False
+        return ok

@@ -1,0 +1,194 @@
+"""Reads of events: public listings with filters, and owned-or-404 loaders."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Generic, TypeVar
+
+from flask import abort
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.clock import now_utc
+from app.extensions import db
+from app.models import Event, EventStatus, Occurrence, User, Venue
+
+T = TypeVar("T")
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One occurrence as a list shows it, with its event and venue."""
+
+    occurrence: Occurrence
+    event: Event
+    venue: Venue
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """Validated filters of the public lists (see app.events.forms.FilterForm)."""
+
+    country: str | None = None
+    city: str | None = None
+    kind: str | None = None
+    from_on: date | None = None
+    to_on: date | None = None
+    q: str | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
+    query = (
+        select(Occurrence, Event, Venue)
+        .join(Event, Occurrence.event_id == Event.id)
+        .join(Venue, Event.venue_id == Venue.id)
+        .where(Event.status.in_(PUBLIC_STATUSES))
+    )
+    if filters.from_on is not None:
+        # Dates are compared in UTC; a day's events elsewhere may start a few hours earlier.
+        query = query.where(
+            Occurrence.ends_at > datetime.combine(filters.from_on, time(), tzinfo=UTC)
+        )
+    else:
+        query = query.where(Occurrence.ends_at > now_utc())
+    if filters.to_on is not None:
+        end = datetime.combine(filters.to_on + timedelta(days=1), time(), tzinfo=UTC)
+        query = query.where(Occurrence.starts_at < end)
+    if filters.country:
+        query = query.where(Venue.country_code == filters.country)
+    if filters.city:
+        query = query.where(func.lower(Venue.city) == filters.city.lower())
+    if filters.kind:
+        query = query.where(Event.kind == filters.kind)
+    if filters.q:
+        pattern = _like(filters.q.lower())
+        query = query.where(
+            or_(
+                func.lower(Event.title).like(pattern, escape="\\"),
+                func.lower(Venue.name).like(pattern, escape="\\"),
+                func.lower(Venue.city).like(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def upcoming_listings(filters: EventFilters, page: int, per_page: int) -> Page[Listing]:
+    """Occurrences of public events matching ``filters``, soonest first; two queries."""
+    query = _listing_query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.execute(
+        query.order_by(Occurrence.starts_at, Occurrence.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    items = [Listing(occurrence, event, venue) for occurrence, event, venue in rows]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def next_listings(limit: int) -> list[Listing]:
+    """The next ``limit`` upcoming occurrences of public events (home page)."""
+    rows = db.session.execute(
+        _listing_query(EventFilters()).order_by(Occurrence.starts_at, Occurrence.id).limit(limit)
+    ).all()
+    return [Listing(occurrence, event, venue) for occurrence, event, venue in rows]
+
+
+def get_public_event_or_404(slug: str, viewer: User | None) -> Event:
+    """The event with ``slug`` if the viewer may see it; 404 otherwise.
+
+    Drafts are visible only to their organizer and admins (as a preview).
+    """
+    if len(slug) > 120:
+        abort(404)
+    event = db.session.scalar(
+        select(Event)
+        .where(Event.slug == slug)
+        .options(joinedload(Event.venue), joinedload(Event.organizer), selectinload(Event.skips))
+    )
+    if event is None:
+        abort(404)
+    if not event.is_public and not _may_manage(event, viewer):
+        abort(404)
+    return event
+
+
+def upcoming_occurrences(event: Event, limit: int) -> list[Occurrence]:
+    """The event's next occurrences (all of them if it is over, the last ``limit``)."""
+    upcoming = list(
+        db.session.scalars(
+            select(Occurrence)
+            .where(Occurrence.event_id == event.id, Occurrence.ends_at > now_utc())
+            .order_by(Occurrence.starts_at)
+            .limit(limit)
+        )
+    )
+    if upcoming:
+        return upcoming
+    return list(
+        db.session.scalars(
+            select(Occurrence)
+            .where(Occurrence.event_id == event.id)
+            .order_by(Occurrence.starts_at.desc())
+            .limit(1)
+        )
+    )
+
+
+def _may_manage(event: Event, user: User | None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_admin or event.organizer_id == user.id
+
+
+def get_owned_event_or_404(event_id: int, user: User) -> Event:
+    """The event if ``user`` organizes it or is an admin; 404 otherwise (no existence leak)."""
+    event = db.session.get(Event, event_id, options=[selectinload(Event.skips)])
+    if event is None or not _may_manage(event, user):
+        abort(404)
+    return event
+
+
+def owned_events(user: User) -> list[tuple[Event, datetime | None]]:
+    """The user's events (all events for admins), each with its next start, soonest first."""
+    now = now_utc()
+    next_start = (
+        select(func.min(Occurrence.starts_at))
+        .where(Occurrence.event_id == Event.id, Occurrence.ends_at > now)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    query = select(Event, next_start).options(joinedload(Event.venue), joinedload(Event.organizer))
+    if not user.is_admin:
+        query = query.where(Event.organizer_id == user.id)
+    rows = db.session.execute(
+        query.order_by(next_start.is_(None), next_start, Event.created_at.desc())
+    ).all()
+    return [(event, start) for event, start in rows]

@@ -1,0 +1,218 @@
+"""Event operations: create, update, cancel, duplicate. They flush; the view commits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+
+from app.clock import now_utc
+from app.events.recurrence import occurrence_instants, to_utc
+from app.extensions import db
+from app.models import Event, EventStatus, Occurrence, OccurrenceSkip, Repeat, User, Venue
+from app.venues.services import create_custom_venue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewVenue:
+    """An address typed in by the organizer instead of picking a mission."""
+
+    name: str
+    address: str
+    city: str
+    country_code: str
+    latitude: float
+    longitude: float
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """Validated event fields; times are naive wall times at the venue."""
+
+    title: str
+    description: str
+    kind: str
+    venue: Venue | NewVenue
+    timezone: str
+    starts_local: datetime
+    ends_local: datetime
+    repeat: Repeat
+    repeat_until_on: date | None
+    skip_dates: frozenset[date]
+    capacity: int | None
+    contact_url: str | None
+    publish: bool
+
+
+def new_slug(title: str) -> str:
+    """A readable, unguessable slug: ASCII words of the title plus 64 random bits.
+
+    design/security.md T11: public identifiers are not enumerable.
+    """
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].rstrip("-")
+    suffix = secrets.token_hex(8)
+    return f"{words}-{suffix}" if words else suffix
+
+
+def _resolve_venue(venue: Venue | NewVenue, user: User) -> Venue:
+    if isinstance(venue, Venue):
+        return venue
+    return create_custom_venue(
+        name=venue.name,
+        address=venue.address,
+        city=venue.city,
+        country_code=venue.country_code,
+        latitude=venue.latitude,
+        longitude=venue.longitude,
+        timezone=venue.timezone,
+        created_by=user,
+    )
+
+
+def _rebuild_occurrences(event: Event) -> None:
+    """Rewrite the materialised occurrences from the event's time and rule."""
+    if event.id is not None:
+        db.session.execute(delete(Occurrence).where(Occurrence.event_id == event.id))
+        db.session.expire(event, ["occurrences"])
+    skips = frozenset(skip.occurs_on for skip in event.skips)
+    rows = occurrence_instants(
+        event.starts_at,
+        event.ends_at,
+        ZoneInfo(event.timezone),
+        Repeat(event.repeat),
+        event.repeat_until_on,
+        skips,
+    )
+    event.occurrences = [Occurrence(starts_at=start, ends_at=end) for start, end in rows]
+
+
+def _apply(event: Event, data: EventInput, venue: Venue) -> None:
+    zone = ZoneInfo(data.timezone)
+    event.title = data.title
+    event.description = data.description
+    event.kind = data.kind
+    event.venue = venue
+    event.timezone = data.timezone
+    event.starts_at = to_utc(data.starts_local, zone)
+    event.ends_at = to_utc(data.ends_local, zone)
+    event.repeat = data.repeat
+    event.repeat_until_on = data.repeat_until_on if data.repeat != Repeat.NONE else None
+    event.capacity = data.capacity
+    event.contact_url = data.contact_url
+    current = {skip.occurs_on: skip for skip in event.skips}
+    wanted = data.skip_dates if data.repeat != Repeat.NONE else frozenset()
+    event.skips = [current.get(day) or OccurrenceSkip(occurs_on=day) for day in sorted(wanted)]
+
+
+def _schedule_key(event: Event) -> tuple[object, ...]:
+    """What calendar clients must be told about (design/ical.md: SEQUENCE)."""
+    return (
+        event.venue_id,
+        event.starts_at,
+        event.ends_at,
+        event.timezone,
+        event.repeat,
+        event.repeat_until_on,
+        tuple(sorted(skip.occurs_on for skip in event.skips)),
+        event.status,
+    )
+
+
+def _content_key(event: Event) -> tuple[object, ...]:
+    return (event.title, event.description, event.kind, event.capacity, event.contact_url)
+
+
+def create_event(*, organizer: User, data: EventInput) -> Event:
+    """Create an event (draft or published) with its occurrences."""
+    venue = _resolve_venue(data.venue, organizer)  # may flush: before the event exists
+    now = now_utc()
+    event = Event(
+        slug=new_slug(data.title),
+        organizer=organizer,
+        status=EventStatus.PUBLISHED if data.publish else EventStatus.DRAFT,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+        last_modified_at=now,
+    )
+    db.session.add(event)
+    _apply(event, data, venue)
+    _rebuild_occurrences(event)
+    db.session.flush()
+    log.info("event %s created by account %s", event.id, organizer.id)
+    return event
+
+
+def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
+    """Apply an edit; returns True if anything changed.
+
+    SEQUENCE grows when time, place or status change; LAST-MODIFIED on any change.
+    """
+    before_schedule, before_content = _schedule_key(event), _content_key(event)
+    _apply(event, data, _resolve_venue(data.venue, editor))
+    if event.status == EventStatus.DRAFT and data.publish:
+        event.status = EventStatus.PUBLISHED
+    elif event.status == EventStatus.PUBLISHED and not data.publish:
+        event.status = EventStatus.DRAFT
+    db.session.flush()
+    schedule_changed = _schedule_key(event) != before_schedule
+    if not schedule_changed and _content_key(event) == before_content:
+        return False
+    if schedule_changed:
+        event.sequence += 1
+        _rebuild_occurrences(event)
+    event.updated_at = event.last_modified_at = now_utc()
+    db.session.flush()
+    log.info("event %s updated by account %s", event.id, editor.id)
+    return True
+
+
+def cancel_event(event: Event, *, reason: str, editor: User) -> None:
+    """Cancel the event; it stays visible with the reason (design/ical.md: STATUS:CANCELLED)."""
+    event.status = EventStatus.CANCELLED
+    event.cancel_reason = reason or None
+    event.sequence += 1
+    event.updated_at = event.last_modified_at = now_utc()
+    db.session.flush()
+    log.info("event %s cancelled by account %s", event.id, editor.id)
+
+
+def duplicate_event(event: Event, *, organizer: User) -> Event:
+    """A draft copy with a new UID and slug, for the organizer to adjust and publish."""
+    now = now_utc()
+    copy = Event(
+        slug=new_slug(event.title),
+        title=event.title,
+        description=event.description,
+        kind=event.kind,
+        venue=event.venue,
+        organizer=organizer,
+        status=EventStatus.DRAFT,
+        timezone=event.timezone,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        repeat=event.repeat,
+        repeat_until_on=event.repeat_until_on,
+        capacity=event.capacity,
+        contact_url=event.contact_url,
+        hide_count=event.hide_count,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+        last_modified_at=now,
+        skips=[OccurrenceSkip(occurs_on=skip.occurs_on) for skip in event.skips],
+    )
+    db.session.add(copy)
+    _rebuild_occurrences(copy)
+    db.session.flush()
+    return copy

@@ -1,0 +1,46 @@
+"""Shared helpers of the event tests: a signed-in organizer and a valid form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from app.models import User, Venue
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD, make_user, make_venue
+
+
+def signed_in(client: FlaskClient, **user_overrides: Any) -> User:
+    user = make_user(**user_overrides)
+    assert login(client, user.email, PASSWORD).status_code == 303
+    return user
+
+
+def event_form(place: Venue, /, **overrides: Any) -> dict[str, Any]:
+    """A valid new-event form: next Saturday 15:00–17:00 at ``place``."""
+    data: dict[str, Any] = {
+        "title": "Vigil for the prisoners",
+        "kind": "vigil",
+        "description": "Bring candles.",
+        "venue": str(place.id),
+        "starts_at": "2026-11-28T15:00",
+        "ends_at": "2026-11-28T17:00",
+        "repeat": "none",
+        "repeat_until": "",
+        "skip_dates": "",
+        "capacity": "",
+        "contact_url": "",
+        "publish": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post_event(client: FlaskClient, url: str, data: dict[str, Any]) -> Any:
+    token = csrf_token(client, url)
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def berlin() -> Venue:
+    return make_venue()

@@ -1,0 +1,147 @@
+"""Public lists and pages: filters, pagination, order, drafts and past events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
+
+from app import clock
+from app.events.services import EventInput, create_event
+from app.extensions import db
+from app.models import Event, Repeat, Venue
+from tests.factories import make_user, make_venue
+
+
+def _event(venue: Venue, title: str, day: int, *, kind: str = "rally", publish: bool = True) -> Event:
+    organizer = make_user()
+    start = datetime(2026, 12, day, 15, 0)
+    event = create_event(
+        organizer=organizer,
+        data=EventInput(
+            title=title,
+            description="",
+            kind=kind,
+            venue=venue,
+            timezone=venue.timezone,
+            starts_local=start,
+            ends_local=start + timedelta(hours=2),
+            repeat=Repeat.NONE,
+            repeat_until_on=None,
+            skip_dates=frozenset(),
+            capacity=None,
+            contact_url=None,
+            publish=publish,
+        ),
+    )
+    db.session.commit()
+    return event
+
+
+def _places() -> tuple[Venue, Venue]:
+    berlin = make_venue()
+    london = make_venue(
+        import_key="mission:Embassy of Iran, London",
+        name="Embassy of Iran, London",
+        address="16 Prince's Gate",
+        city="London",
+        country_code="GB",
+        latitude=51.5014,
+        longitude=-0.1719,
+        timezone="Europe/London",
+    )
+    return berlin, london
+
+
+def test_list_is_sorted_soonest_first_and_hides_drafts(client: FlaskClient) -> None:
+    berlin, london = _places()
+    _event(berlin, "Later rally", 20)
+    _event(london, "Sooner vigil", 5, kind="vigil")
+    _event(berlin, "Secret draft", 6, publish=False)
+    body = client.get("/events").get_data(as_text=True)
+    assert body.index("Sooner vigil") < body.index("Later rally")
+    assert "Secret draft" not in body
+    home = client.get("/").get_data(as_text=True)
+    assert home.index("Sooner vigil") < home.index("Later rally")
+    assert "Secret draft" not in home
+
+
+def test_filters_narrow_the_list(client: FlaskClient) -> None:
+    berlin, london = _places()
+    _event(berlin, "Berlin rally", 5)
+    _event(london, "London vigil", 6, kind="vigil")
+    _event(london, "London march", 20, kind="march")
+
+    def titles(query: str) -> set[str]:
+        body = client.get(f"/events?{query}").get_data(as_text=True)
+        return {t for t in ("Berlin rally", "London vigil", "London march") if t in body}
+
+    assert titles("country=gb") == {"London vigil", "London march"}
+    assert titles("city=berlin") == {"Berlin rally"}
+    assert titles("kind=vigil") == {"London vigil"}
+    assert titles("from=2026-12-10") == {"London march"}
+    assert titles("to=2026-12-05") == {"Berlin rally"}
+    assert titles("q=MARCH") == {"London march"}
+    assert titles("q=100%25") == set()  # LIKE wildcards are literal
+    assert titles("country=GB&kind=march") == {"London march"}
+
+
+def test_pagination(app: Flask, client: FlaskClient) -> None:
+    app.config["EVENTS_PER_PAGE"] = 2
+    berlin, _london = _places()
+    for day in range(1, 6):
+        _event(berlin, f"Rally number {day}", day)
+    first = client.get("/events").get_data(as_text=True)
+    assert "Rally number 1" in first and "Rally number 3" not in first
+    third = client.get("/events?page=3&country=DE").get_data(as_text=True)
+    assert "Rally number 5" in third
+    assert "Page 3 of 3" in third
+    # Beyond the last page: an empty page, not an error.
+    assert client.get("/events?page=9").status_code == 200
+
+
+def test_past_events_are_reachable_but_not_listed(client: FlaskClient) -> None:
+    berlin, _london = _places()
+    event = _event(berlin, "Past rally", 1)
+    clock.freeze(datetime(2026, 12, 2, tzinfo=UTC))
+    assert "Past rally" not in client.get("/events").get_data(as_text=True)
+    assert client.get(f"/events/{event.slug}").status_code == 200
+    assert "Past rally" in client.get("/events?from=2026-12-01").get_data(as_text=True)
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", _record)
+
+
+def test_query_count_does_not_grow_with_events(app: Flask, client: FlaskClient) -> None:
+    berlin, london = _places()
+    _event(berlin, "First", 3)
+    event = _event(london, "Second", 4)
+
+    def counts() -> tuple[int, int, int]:
+        result = []
+        for url in ("/", "/events", f"/events/{event.slug}"):
+            with count_queries(app) as statements:
+                assert client.get(url).status_code == 200
+            result.append(len(statements))
+        return result[0], result[1], result[2]
+
+    before = counts()
+    for day in range(5, 25):
+        _event(berlin if day % 2 else london, f"More {day}", day)
+    assert counts() == before
