@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
+from wtforms.utils import unset_value
 
 from app.text import TextError, clean_text
 
@@ -29,19 +30,42 @@ def _clean(value: str, *, multiline: bool) -> str:
 
 
 class CleanStringField(StringField):
-    """A one-line text field: trimmed, NFC, no control or bidi-override characters."""
+    """A one-line text field: trimmed, NFC, no control or bidi-override characters.
+
+    Its ``data`` is always a ``str`` ("" when empty), never None.
+    """
+
+    data: str
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        if self.data is None:
+            self.data = ""
 
     def process_formdata(self, valuelist: Sequence[Any]) -> None:
         # The first value wins when a field is sent twice (design/security.md T43).
         if valuelist:
-            self.data = ""  # keep a str even if cleaning fails, for re-display
-            self.data = _clean(str(valuelist[0]), multiline=False)
+            # Keep the raw text if cleaning fails: it is shown again for correction,
+            # and being non-empty it lets our precise message stand (DataRequired
+            # would otherwise replace it with "This field is required").
+            self.data = str(valuelist[0])
+            self.data = _clean(self.data, multiline=False)
         else:
             self.data = self.default if isinstance(self.default, str) else ""
 
 
 class CleanTextAreaField(TextAreaField):
-    """A multi-line text field: CRLF to LF, NFC, no control or bidi-override characters."""
+    """A multi-line text field: CRLF to LF, NFC, no control or bidi-override characters.
+
+    Its ``data`` is always a ``str`` ("" when empty), never None.
+    """
+
+    data: str
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        if self.data is None:
+            self.data = ""
 
     def process_formdata(self, valuelist: Sequence[Any]) -> None:
         if valuelist:

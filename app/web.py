@@ -75,7 +75,7 @@ def zone_abbreviation(instant: datetime, zone: str) -> str:
 
 
 def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
-    """"Saturday, 5 December 2026, 15:00–17:00 CET" in the venue's zone and the page language.
+    """ "Saturday, 5 December 2026, 15:00–17:00 CET" in the venue's zone and the page language.
 
     Pages show venue time, never the viewer's (STYLE.md rule 4).
     """
@@ -92,12 +92,15 @@ def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
 
 
 def format_day(instant: datetime, zone: str) -> str:
-    return format_date(local_datetime(instant, zone).date(), format="medium", locale=str(get_locale()))
+    return format_date(
+        local_datetime(instant, zone).date(), format="medium", locale=str(get_locale())
+    )
 
 
 def init_app(app: Flask) -> None:
     """Register converters, template helpers, the language switch and response headers."""
     app.url_map.converters["id"] = IdConverter
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.globals.update(

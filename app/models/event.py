@@ -71,13 +71,9 @@ class Event(Base):
             f"capacity IS NULL OR (capacity BETWEEN 1 AND {CAPACITY_MAX})", name="capacity_range"
         ),
         CheckConstraint("kind IN ('rally', 'vigil', 'march', 'other')", name="kind_known"),
-        CheckConstraint(
-            "status IN ('draft', 'published', 'cancelled')", name="status_known"
-        ),
+        CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
         CheckConstraint("repeat IN ('none', 'daily', 'weekly')", name="repeat_known"),
-        CheckConstraint(
-            "(repeat = 'none') = (repeat_until_on IS NULL)", name="repeat_has_end"
-        ),
+        CheckConstraint("(repeat = 'none') = (repeat_until_on IS NULL)", name="repeat_has_end"),
         CheckConstraint("sequence >= 0", name="sequence_non_negative"),
     )
 

@@ -36,9 +36,7 @@ class Venue(Base):
         CheckConstraint("kind IN ('embassy', 'consulate', 'other')", name="kind_known"),
         CheckConstraint("status IN ('open', 'closed', 'unknown')", name="status_known"),
         CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="lat_range"),
-        CheckConstraint(
-            "longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="lon_range"
-        ),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="lon_range"),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="lat_lon_together"),
     )
 

@@ -1,0 +1,72 @@
+# Vigil: `make run` to try it, `make test` to check everything. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+SECRET_FILE := instance/secret_key
+
+.PHONY: run serve setup test lint fmt bench translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+
+# A random secret, generated once and readable only by its owner; never a fallback value.
+$(SECRET_FILE):
+	mkdir -p instance
+	(umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@)
+
+export VIGIL_SECRET_KEY_FILE ?= $(CURDIR)/$(SECRET_FILE)
+# Local development serves plain HTTP on 127.0.0.1, where Secure cookies would not be sent.
+run setup: export VIGIL_SECURE_COOKIES ?= false
+
+setup: $(VENV)/.installed translations $(SECRET_FILE)
+	$(FLASK) db upgrade
+	$(FLASK) venues import
+	$(FLASK) statement load
+	$(FLASK) demo seed --if-empty
+
+run: setup
+	@echo
+	@echo "Vigil is starting on http://$(HOST):$(PORT)/"
+	@echo "Create the first admin in another terminal with:"
+	@echo "  $(FLASK) users create you@example.org --admin --name 'Your name'"
+	@echo
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - \
+	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s' wsgi:app
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check app tests bench migrations wsgi.py
+	$(BIN)/ruff format --check app tests bench wsgi.py
+	$(BIN)/mypy --strict app
+
+fmt: $(VENV)/.installed-dev
+	$(BIN)/ruff format app tests bench wsgi.py
+	$(BIN)/ruff check --fix app tests bench wsgi.py
+
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
+test: $(VENV)/.installed-dev translations lint
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL"; $(BIN)/pytest; fi
+
+bench: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
