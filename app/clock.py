@@ -14,7 +14,7 @@ def now_utc() -> datetime:
 
 def freeze(instant: datetime | None) -> None:
     """Make ``now_utc`` return ``instant`` (aware) until called with None. Tests only."""
-    global _frozen  # noqa: PLW0603  (module-level switch is the point)
+    global _frozen
     if instant is not None and instant.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
     _frozen = instant

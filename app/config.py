@@ -44,7 +44,9 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, None, "Signs sessions and CSRF tokens; at least 32 characters."),
-    Setting("SECRET_KEY_FILE", str, None, "File holding the secret key (used if SECRET_KEY unset)."),
+    Setting(
+        "SECRET_KEY_FILE", str, None, "File holding the secret key (used if SECRET_KEY unset)."
+    ),
     Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default SQLite file in instance/."),
     Setting("REDIS_URL", str, None, "Redis URL for rate limits and caches; memory if unset."),
     Setting("OPEN_REGISTRATION", bool, False, "Let anyone create an organizer account."),
@@ -133,10 +135,14 @@ def load_config(
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    # SQLAlchemy otherwise quotes bound values (e-mails, tokens) in its errors and logs.
+    options: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("sqlite"):
         # Each request holds a connection only briefly; a busy writer waits, not fails.
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+        options["connect_args"] = {"timeout": 15}
+    else:
+        options["pool_pre_ping"] = True
+    return options
 
 
 def validate(values: Mapping[str, Any]) -> None:
@@ -152,9 +158,7 @@ def validate(values: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"VIGIL_SECRET_KEY must be a random string of at least {MIN_SECRET_LENGTH} characters."
         )
-    url = values["DATABASE_URL"]
-    if not url.startswith(("sqlite://", "postgresql")):
-        raise ConfigError("VIGIL_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL.")
+    _check_database_url(values["DATABASE_URL"])
     redis_url = values.get("REDIS_URL")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("VIGIL_REDIS_URL must start with redis://, rediss:// or unix://.")
@@ -170,12 +174,32 @@ def validate(values: Mapping[str, Any]) -> None:
         raise ConfigError("VIGIL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
 
 
+def _check_database_url(url: str) -> None:
+    """Refuse URLs SQLAlchemy cannot use, before they fail with a traceback at start-up.
+
+    The message never repeats the URL: it may hold the database password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+        kind = (parsed.get_backend_name(), parsed.get_driver_name())
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        kind = ("", "")
+    if kind not in {("sqlite", "pysqlite"), ("postgresql", "psycopg")}:
+        raise ConfigError(
+            "VIGIL_DATABASE_URL must be a sqlite:///path or postgresql+psycopg://… URL."
+        )
+
+
 def _check_rate_limit(key: str, value: str) -> None:
     from limits import parse_many
 
     try:
-        parse_many(value)
+        # "0 per minute" parses, but would refuse every attempt.
+        usable = all(item.amount >= 1 for item in parse_many(value))
     except ValueError:
-        raise ConfigError(
-            f"VIGIL_{key} must look like '10 per minute', not {value!r}."
-        ) from None
+        usable = False
+    if not usable:
+        raise ConfigError(f"VIGIL_{key} must look like '10 per minute', not {value!r}.")

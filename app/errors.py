@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
-from flask import Flask, Response, render_template
+from flask import Flask, render_template
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import db
 
@@ -46,14 +49,17 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response | HTTPException:
+    def _http(error: HTTPException) -> BaseResponse | HTTPException:
         code = error.code or 500
         if code < 400:
             return error
         if code >= 500:
             db.session.rollback()
         # A description passed to abort() is our own, already translated message.
+        # Flask-Limiter puts the bare limit ("10 per 1 minute") there: not for people.
         custom = error.description if error.description != type(error).description else None
+        if isinstance(error, RateLimitExceeded):
+            custom = None
         body, status = render_error(code, custom)
         # Start from the exception's response to keep Allow (405) and Retry-After (429).
         response = error.get_response()
@@ -65,6 +71,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         db.session.rollback()
-        # The traceback names our code, never request data: no IPs, no form values.
-        log.exception("unhandled %s", type(error).__name__)
+        # Where it failed, never what the data was: exception messages can carry user
+        # input (SQLAlchemy and the database quote the offending values), so only the
+        # type and the stack frames are logged (design/security.md T49).
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error("unhandled %s\n%s", type(error).__name__, frames.rstrip())
         return render_error(InternalServerError.code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 
@@ -18,10 +20,20 @@ def users() -> None:
 
 
 def _ask_password() -> str:
-    """Ask twice (works with both answers piped on stdin) and check the length."""
-    password: str = click.prompt(
-        "Password", hide_input=True, confirmation_prompt="Repeat the password"
-    )
+    """Ask twice (works with both answers piped on stdin) and check the length.
+
+    Raises click.ClickException when the answers differ or the length is wrong.
+    """
+    if sys.stdin.isatty():
+        password: str = click.prompt(
+            "Password", hide_input=True, confirmation_prompt="Repeat the password"
+        )
+    else:
+        # getpass reads the controlling terminal, not stdin: behind a pipe in an SSH
+        # session `printf 'pw\npw\n' | flask users create …` would wait on the terminal.
+        password = sys.stdin.readline().rstrip("\r\n")
+        if sys.stdin.readline().rstrip("\r\n") != password:
+            raise click.ClickException("The two passwords differ.")
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise click.ClickException(
             f"The password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters."

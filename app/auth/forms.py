@@ -46,9 +46,7 @@ def _password_fields() -> tuple[PasswordField, PasswordField]:
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=EMAIL_MAX)])
     # The upper bound is checked before hashing; see passwords.PASSWORD_MAX.
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)]
-    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     submit = SubmitField(_l("Sign in"))
 
 

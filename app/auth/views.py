@@ -113,7 +113,7 @@ def accept() -> Response | tuple[str, int] | str:
         else:
             try:
                 user = accept_invite(
-                    invite, display_name=form.display_name.data, password=form.password.data
+                    invite, display_name=form.display_name.data, password=form.password.data or ""
                 )
             except AccountError:
                 form.token.errors = [_("An account with this e-mail already exists.")]

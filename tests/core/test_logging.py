@@ -1,0 +1,151 @@
+"""No personal data in logs or in the rate limiter's storage (security.md decision 11, T49, T31)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from app.extensions import db, limiter
+from app.models import User
+from tests.conftest import TEST_REDIS_URL, csrf_token
+
+CANARY_EMAIL = "canary-7f3a@example.org"
+CANARY_NAME = "Canary Name 7f3a"
+CANARY_IP = "203.0.113.77"
+CANARY_PASSWORD = "canary password 7f3a wrong one"
+CANARY_GOOD_PASSWORD = "canary password 7f3a right one"
+CANARIES = (CANARY_EMAIL, "canary-7f3a", CANARY_NAME, CANARY_IP, "canary password 7f3a")
+_DOTTED_QUAD = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+
+
+@pytest.fixture
+def app_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Capture every record at DEBUG, including from loggers that were switched off.
+
+    migrations/env.py calls logging.config.fileConfig(), which disables every
+    logger that exists at that moment (app.*, flask-limiter); the suite migrates
+    its template database before the tests run, so without this the app's
+    records would silently never reach caplog and this test could not fail.
+    """
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    disabled = [logger for logger in loggers if logger.disabled]
+    for logger in disabled:
+        logger.disabled = False
+    caplog.set_level(logging.DEBUG)
+    for name in ("app", "flask-limiter", "werkzeug"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    try:
+        yield caplog
+    finally:
+        for logger in disabled:
+            logger.disabled = True
+
+
+def _limiter_storage_text() -> str:
+    """Every key (and, for Redis, value) the rate limiter holds, as one string."""
+    if TEST_REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        parts = []
+        for key in client.scan_iter():
+            parts.append(key.decode(errors="replace"))
+            if client.type(key) == b"list":
+                parts += [v.decode(errors="replace") for v in client.lrange(key, 0, -1)]
+        return "\n".join(parts)
+    storage = limiter.storage
+    keys = [*getattr(storage, "events", {}), *getattr(storage, "storage", {})]
+    return "\n".join(str(key) for key in keys)
+
+
+@pytest.mark.parametrize(
+    "app_overrides", [{"TRUSTED_PROXIES": 0}, {"TRUSTED_PROXIES": 1}], ids=["direct", "proxied"]
+)
+def test_sign_in_leaves_no_canary_in_logs(
+    app: Flask, runner: FlaskCliRunner, app_logs: pytest.LogCaptureFixture
+) -> None:
+    result = runner.invoke(
+        args=["users", "create", CANARY_EMAIL, "--name", CANARY_NAME],
+        input=f"{CANARY_GOOD_PASSWORD}\n{CANARY_GOOD_PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR=CANARY_IP, HTTP_X_FORWARDED_FOR=CANARY_IP)
+    statuses = []
+    for password in [CANARY_PASSWORD] * 6 + [CANARY_GOOD_PASSWORD]:
+        response = client.post(
+            "/auth/login",
+            data={"email": CANARY_EMAIL, "password": password, "csrf_token": csrf_token(client)},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [422] * 5 + [429, 429]
+
+    assert app_logs.records, "nothing was logged: the check below would prove nothing"
+    assert any(r.name.startswith("app.") for r in app_logs.records)
+    assert any(r.name == "flask-limiter" for r in app_logs.records)
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    leaks = [
+        (record.name, canary)
+        for record in app_logs.records
+        for canary in CANARIES
+        if canary in formatter.format(record) or canary in repr(record.args)
+    ]
+    assert leaks == []
+
+
+def test_limiter_storage_holds_no_address_or_email(app: Flask) -> None:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = CANARY_IP
+    for _attempt in range(3):
+        client.post(
+            "/auth/login",
+            data={
+                "email": CANARY_EMAIL,
+                "password": CANARY_PASSWORD,
+                "csrf_token": csrf_token(client),
+            },
+        )
+    stored = _limiter_storage_text()
+    assert "login" in stored, "the limiter stored nothing: the check below would prove nothing"
+    assert CANARY_IP not in stored
+    assert not _DOTTED_QUAD.search(stored)
+    assert "canary-7f3a" not in stored
+    assert "example.org" not in stored
+
+
+@pytest.fixture
+def failing_query_app(app: Flask) -> Flask:
+    """The test app with a route whose database write fails on a canary value."""
+
+    def duplicate() -> str:
+        for _copy in range(2):
+            db.session.add(User(email=CANARY_EMAIL, display_name=CANARY_NAME, role="organizer"))
+        db.session.flush()
+        return "unreachable"
+
+    app.add_url_rule("/__test__/duplicate", "duplicate", duplicate)
+    return app
+
+
+def test_database_errors_are_logged_without_their_parameters(
+    failing_query_app: Flask, app_logs: pytest.LogCaptureFixture
+) -> None:
+    """SQLAlchemy puts bound values in its exception text; the traceback is logged."""
+    response = failing_query_app.test_client().get("/__test__/duplicate")
+    assert response.status_code == 500
+    logged = "\n".join(
+        logging.Formatter("%(message)s").format(record) for record in app_logs.records
+    )
+    assert "IntegrityError" in logged, "no traceback was logged: the check would prove nothing"
+    assert CANARY_EMAIL not in logged
+    assert CANARY_NAME not in logged
