@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,9 +92,13 @@ def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
 
 
 def format_day(instant: datetime, zone: str) -> str:
-    return format_date(
-        local_datetime(instant, zone).date(), format="medium", locale=str(get_locale())
-    )
+    """The local date of ``instant`` in ``zone``, e.g. "Nov 28, 2026"."""
+    return format_calendar_date(local_datetime(instant, zone).date())
+
+
+def format_calendar_date(day: date) -> str:
+    """A calendar date in the page language, e.g. "Nov 28, 2026"."""
+    return format_date(day, format="medium", locale=str(get_locale()))
 
 
 def init_app(app: Flask) -> None:
@@ -103,6 +107,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["calendar_date"] = format_calendar_date
     app.jinja_env.globals.update(
         text_direction=text_direction,
         get_locale=get_locale,
