@@ -24,11 +24,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel compile --statistics -d app/translations
 
 # A random secret, generated once and readable only by its owner; never a fallback value.
 $(SECRET_FILE):
-	mkdir -p instance
+	mkdir -p -m 700 instance
 	(umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@)
 
 export VIGIL_SECRET_KEY_FILE ?= $(CURDIR)/$(SECRET_FILE)
@@ -36,7 +36,8 @@ export VIGIL_SECRET_KEY_FILE ?= $(CURDIR)/$(SECRET_FILE)
 run setup: export VIGIL_SECURE_COOKIES ?= false
 
 setup: $(VENV)/.installed translations $(SECRET_FILE)
-	$(FLASK) db upgrade
+	@# The SQLite file (and its WAL, which inherits the mode) readable by its owner only.
+	umask 077 && $(FLASK) db upgrade
 	$(FLASK) venues import
 	$(FLASK) statement load
 	$(FLASK) demo seed --if-empty
@@ -59,11 +60,30 @@ fmt: $(VENV)/.installed-dev
 	$(BIN)/ruff format app tests bench wsgi.py
 	$(BIN)/ruff check --fix app tests bench wsgi.py
 
+# The browser tests (tests/browser) drive the system Chromium; a browser is never downloaded.
+# Without it they skip with a warning, except under CI=true, where they fail.
+CHROMIUM := /usr/bin/chromium
+.PHONY: browser
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "== installing Chromium for the browser tests (apt-get)"; \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else \
+	    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2; \
+	    echo "!!! $(CHROMIUM) is missing and we are not root: the browser tests" >&2; \
+	    echo "!!! will be SKIPPED (and FAIL under CI=true)." >&2; \
+	    echo "!!! Install it with: sudo apt-get install chromium" >&2; \
+	    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2; \
+	  fi; \
+	fi
+
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
-test: $(VENV)/.installed-dev translations lint
+test: $(VENV)/.installed-dev translations lint browser
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL"; $(BIN)/pytest; fi
+	  echo "== again on PostgreSQL (the browser tests use their own SQLite server)"; \
+	  $(BIN)/pytest --ignore=tests/browser; fi
 
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/pages.py

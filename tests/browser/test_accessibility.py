@@ -1,0 +1,183 @@
+"""Keyboard use, labelled fields and phone-width layout in Chromium."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    BERLIN,
+    ORGANIZER_EMAIL,
+    PASSWORD,
+    Site,
+    berlin_today,
+    next_saturday,
+    sign_in,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, ViewportSize
+
+# For every form control: its id and accessible name from <label>, aria-label,
+# aria-labelledby or (buttons) its value.
+FIELD_NAMES = """() => Array.from(
+  document.querySelectorAll('input:not([type=hidden]), select, textarea')
+).map((el) => {
+  // textContent, not innerText: fields in a closed <details> are not rendered.
+  const byLabel = Array.from(el.labels || []).map((l) => l.textContent.trim()).join(' ');
+  const byIds = (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean)
+    .map((id) => (document.getElementById(id) || {}).textContent || '').join(' ').trim();
+  const isButton = ['submit', 'button', 'reset'].includes(el.type);
+  const name = byLabel || (el.getAttribute('aria-label') || '').trim() || byIds
+    || (isButton ? (el.value || '').trim() : '');
+  return {id: el.id, name: name};
+})"""
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _focused(page: Page) -> dict[str, str]:
+    focused: dict[str, str] = page.evaluate(
+        """() => ({tag: document.activeElement.tagName.toLowerCase(),
+                  id: document.activeElement.id,
+                  cls: document.activeElement.className})"""
+    )
+    return focused
+
+
+def test_skip_link_is_first_and_moves_focus_to_main(page: Page) -> None:
+    page.goto("/auth/login")
+    page.keyboard.press("Tab")
+    assert _focused(page)["cls"] == "skip-link"
+    # The link is hidden until focused; focused, it must be on screen.
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["y"] >= 0
+    page.keyboard.press("Enter")
+    assert _focused(page) == {"tag": "main", "id": "main", "cls": ""}
+    # The next Tab continues inside the page content: the e-mail field.
+    page.keyboard.press("Tab")
+    assert _focused(page)["id"] == "email"
+
+
+def test_sign_in_with_the_keyboard_alone(page: Page) -> None:
+    page.goto("/auth/login")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.type(ORGANIZER_EMAIL)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    # The #main fragment of the skip link survives the redirect; that is the browser's doing.
+    page.wait_for_url(re.compile(r"/organize/(#main)?$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "My events"
+
+
+def _tab_to(page: Page, element_id: str, limit: int = 15) -> None:
+    """Press Tab until the element has focus, as a keyboard user does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+    pytest.fail(f"#{element_id} cannot be reached with Tab")
+
+
+def _type_datetime(page: Page, wall: datetime) -> None:
+    # Chromium's datetime-local here has the en-US layout mm/dd/yyyy hh:mm AM/PM
+    # (it ignores the context locale); the value is checked after typing.
+    page.keyboard.type(wall.strftime("%m%d%Y"))
+    page.keyboard.press("ArrowRight")
+    page.keyboard.type(wall.strftime("%I%M") + wall.strftime("%p")[0])
+
+
+def test_event_form_with_the_keyboard_alone(page: Page) -> None:
+    saturday = next_saturday(berlin_today())
+    starts = datetime.combine(saturday, time(11, 0))
+    ends = datetime.combine(saturday, time(12, 30))
+    title = f"Keyboard vigil {saturday.isoformat()}"
+    sign_in(page, ORGANIZER_EMAIL)
+    page.goto("/organize/events/new")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Enter")
+    _tab_to(page, "title")
+    page.keyboard.type(title)
+    _tab_to(page, "kind")
+    page.keyboard.type("V")
+    assert page.locator("#kind").input_value() == "vigil"
+    _tab_to(page, "venue-filter")
+    page.keyboard.type("Berlin")
+    _tab_to(page, "venue")
+    for _ in range(10):
+        page.keyboard.press("ArrowDown")
+        if BERLIN in page.locator("#venue option:checked").inner_text():
+            break
+    assert BERLIN in page.locator("#venue option:checked").inner_text()
+    _tab_to(page, "starts_at")
+    _type_datetime(page, starts)
+    assert page.locator("#starts_at").input_value() == starts.strftime("%Y-%m-%dT%H:%M")
+    _tab_to(page, "ends_at")
+    _type_datetime(page, ends)
+    assert page.locator("#ends_at").input_value() == ends.strftime("%Y-%m-%dT%H:%M")
+    _tab_to(page, "publish")
+    page.keyboard.press("Space")
+    _tab_to(page, "submit")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/organize/events/\d+/edit(#main)?$"))
+    assert page.locator("#title").input_value() == title
+    assert page.locator("#publish").is_checked()
+
+
+@pytest.mark.parametrize(
+    ("path", "account"),
+    [
+        ("/organize/events/new", ORGANIZER_EMAIL),
+        ("/auth/login", None),
+        ("/events", None),
+        ("/admin/organizers", ADMIN_EMAIL),
+        ("/admin/statement", ADMIN_EMAIL),
+    ],
+)
+def test_every_form_field_has_a_label(page: Page, path: str, account: str | None) -> None:
+    if account is not None:
+        sign_in(page, account)
+    page.goto(path)
+    fields = page.evaluate(FIELD_NAMES)
+    assert len(fields) >= 2
+    unnamed = [field["id"] or "(no id)" for field in fields if not field["name"]]
+    assert unnamed == []
+    ids = [field["id"] for field in fields if field["id"]]
+    assert len(ids) == len(set(ids)), "duplicate ids break <label for>"
+
+
+def _assert_no_horizontal_scroll(page: Page, what: str) -> None:
+    widths = page.evaluate(
+        """() => ({scroll: document.documentElement.scrollWidth,
+                  client: document.documentElement.clientWidth})"""
+    )
+    assert widths["scroll"] <= widths["client"], f"{what} scrolls sideways: {widths}"
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+def test_public_pages_fit_a_phone(page: Page, site: Site, language: str) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(f"/language/{language}?next=/")
+    paths = ["/", "/events", f"/events/{site.sample_slug}", "/statement", "/auth/login"]
+    paths += [f"/events/{slug}" for _, slug in site.hostile.values()]
+    for path in paths:
+        page.goto(path)
+        _assert_no_horizontal_scroll(page, f"{path} ({language})")
+
+
+@pytest.mark.parametrize("language", ["en", "fa"])
+@pytest.mark.parametrize("path", ["/organize/", "/organize/events/new"])
+def test_organizer_pages_fit_a_phone(page: Page, language: str, path: str) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto(f"/language/{language}?next=/")
+    sign_in(page, ORGANIZER_EMAIL)
+    page.goto(path)
+    _assert_no_horizontal_scroll(page, f"{path} ({language})")
