@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 SECRET_FILE := instance/secret_key
 
-.PHONY: run serve setup test lint fmt bench translations clean
+.PHONY: run serve setup test lint fmt bench translations messages browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d app/translations
+
+# After changing marked strings: refresh the template and the catalogs, then translate.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --ignore-dirs='.* __pycache__' --no-wrap --sort-by-file -o app/translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap -i app/translations/messages.pot -d app/translations
 
 # A random secret, generated once and readable only by its owner; never a fallback value.
 $(SECRET_FILE):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from flask import Flask, Response, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -88,7 +89,13 @@ def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
     if end.date() != start.date():
         end_day = format_date(end.date(), format="medium", locale=locale)
         end_time = f"{end_day} {end_time}"
-    return f"{day}, {start_time}–{end_time} {start.strftime('%Z')}"
+    return _(
+        "%(day)s, %(start)s–%(end)s %(zone)s",
+        day=day,
+        start=start_time,
+        end=end_time,
+        zone=start.strftime("%Z"),
+    )
 
 
 def format_day(instant: datetime, zone: str) -> str:

@@ -13,6 +13,7 @@ from tests.browser.conftest import (
     BERLIN,
     ORGANIZER_EMAIL,
     PASSWORD,
+    BrowserLog,
     Site,
     berlin_today,
     next_saturday,
@@ -181,3 +182,18 @@ def test_organizer_pages_fit_a_phone(page: Page, language: str, path: str) -> No
     sign_in(page, ORGANIZER_EMAIL)
     page.goto(path)
     _assert_no_horizontal_scroll(page, f"{path} ({language})")
+
+
+def test_focus_moves_to_the_first_field_to_correct(page: Page, browser_log: BrowserLog) -> None:
+    page.goto("/auth/login")
+    page.fill("#email", ORGANIZER_EMAIL)
+    page.fill("#password", "not the right password at all")
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".error").count() == 1
+    assert _focused(page)["id"] == "password"
+    # Chromium reports the 422 status itself as a console error; that one is expected.
+    assert browser_log.console_errors == [
+        "Failed to load resource: the server responded with a status of 422 (UNPROCESSABLE ENTITY)"
+    ]
+    browser_log.console_errors.clear()

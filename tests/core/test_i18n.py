@@ -1,0 +1,362 @@
+"""Languages: choosing Persian, right-to-left pages, and a complete Persian catalog.
+
+The catalog tests re-extract every marked string from app/ and templates/ (the
+command documented in babel.cfg) and fail when one is missing from the Persian
+.po, untranslated, fuzzy or has different placeholders: a new string cannot
+reach the site in English only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from app.events.services import EventInput, create_event
+from app.extensions import db
+from app.models import Event, Repeat, Venue
+from tests.conftest import csrf_token
+from tests.factories import make_user, make_venue
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "app" / "translations"
+PERSIAN_PO = TRANSLATIONS / "fa" / "LC_MESSAGES" / "messages.po"
+# Keep in step with the command in babel.cfg.
+EXTRACT_ARGS = (
+    "-F",
+    str(ROOT / "babel.cfg"),
+    "-k",
+    "_l",
+    "-k",
+    "lazy_gettext",
+    "-k",
+    "lazy_ngettext:1,2",
+    # Babel's default also skips directories starting with "_", i.e. templates/_macros.
+    "--ignore-dirs",
+    ".* __pycache__",
+)
+
+RTL_HTML = '<html lang="fa" dir="rtl">'
+LTR_HTML = '<html lang="en" dir="ltr">'
+# "Rallies and vigils" (navigation, on every page) and "Organizer sign-in".
+FA_RALLIES_AND_VIGILS = "تجمع‌ها و مراسم شمع‌افروزی"
+FA_ORGANIZER_SIGN_IN = "ورود برگزارکنندگان"
+ZWNJ = "\u200c"
+LRM = "\u200e"
+# In Persian text, digits after Persian letters are laid out right to left, so
+# "2026-12-24" would show as 24-12-2026, and "://" after "https" would sit on its left.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+URL_START = re.compile(r"(?:https://|mailto:)[^\s)]*")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    """Compile each .po whose .mo is missing or older, as ``make translations`` does.
+
+    The .mo files are build output (not committed); this lets ``pytest`` run on
+    its own. The new file replaces the old one atomically, so a test run in
+    another process never reads half a catalog.
+    """
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+        try:
+            with os.fdopen(handle, "wb") as mo_file:
+                write_mo(mo_file, catalog)
+            Path(temporary).chmod(0o644)  # as `pybabel compile` leaves it: mkstemp makes 0600
+            Path(temporary).replace(mo_path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def persian(client: FlaskClient) -> FlaskClient:
+    """A client that chose Persian with the language cookie."""
+    client.set_cookie("lang", "fa")
+    return client
+
+
+def _page(response: TestResponse) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def _event(venue: Venue, *, kind: str = "vigil") -> Event:
+    start = datetime(2026, 12, 5, 15, 0)  # noqa: DTZ001 - EventInput takes venue wall time
+    event = create_event(
+        organizer=make_user(display_name="Organizer"),
+        data=EventInput(
+            title="Vigil for the prisoners",
+            description="Bring candles.",
+            kind=kind,
+            venue=venue,
+            timezone=venue.timezone,
+            starts_local=start,
+            ends_local=start + timedelta(hours=2),
+            repeat=Repeat.NONE,
+            repeat_until_on=None,
+            skip_dates=frozenset(),
+            capacity=None,
+            contact_url=None,
+            publish=True,
+        ),
+    )
+    db.session.commit()
+    return event
+
+
+# --- choosing the language -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/events", "/auth/login"])
+def test_cookie_fa_renders_right_to_left_persian(persian: FlaskClient, path: str) -> None:
+    html = _page(persian.get(path))
+    assert RTL_HTML in html
+    assert FA_RALLIES_AND_VIGILS in html
+    assert "Rallies and vigils" not in html
+
+
+def test_login_page_is_persian(persian: FlaskClient) -> None:
+    html = _page(persian.get("/auth/login"))
+    assert FA_ORGANIZER_SIGN_IN in html
+    assert ">رمز عبور</label>" in html  # a lazily translated form label
+
+
+@pytest.mark.parametrize("header", ["fa", "fa-IR,fa;q=0.9,en;q=0.5", "de-DE,fa;q=0.8"])
+def test_accept_language_fa_renders_right_to_left(client: FlaskClient, header: str) -> None:
+    html = _page(client.get("/events", headers={"Accept-Language": header}))
+    assert RTL_HTML in html
+    assert FA_RALLIES_AND_VIGILS in html
+
+
+def test_english_is_the_default_left_to_right(client: FlaskClient) -> None:
+    html = _page(client.get("/"))
+    assert LTR_HTML in html
+    assert "Rallies and vigils" in html
+    assert FA_RALLIES_AND_VIGILS not in html
+
+
+def test_cookie_wins_over_the_browser_language(client: FlaskClient) -> None:
+    client.set_cookie("lang", "en")
+    html = _page(client.get("/", headers={"Accept-Language": "fa"}))
+    assert LTR_HTML in html
+
+
+def test_unknown_cookie_value_is_ignored(client: FlaskClient) -> None:
+    client.set_cookie("lang", "xx")
+    assert RTL_HTML in _page(client.get("/", headers={"Accept-Language": "fa"}))
+    assert LTR_HTML in _page(client.get("/"))
+
+
+def test_language_switch_sets_cookie_and_returns_to_next(client: FlaskClient) -> None:
+    response = client.get("/language/fa?next=/events")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/events"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("lang=fa;")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert RTL_HTML in _page(client.get("/events"))
+
+    client.get("/language/en?next=/events")
+    assert LTR_HTML in _page(client.get("/events"))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "//evil.example/events", "https://evil.example/", "/\\evil.example", ""],
+)
+def test_language_switch_refuses_other_sites(client: FlaskClient, target: str) -> None:
+    response = client.get("/language/fa", query_string={"next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    assert "lang=fa" in response.headers["Set-Cookie"]
+
+
+def test_unknown_language_sets_no_cookie(client: FlaskClient) -> None:
+    response = client.get("/language/xx?next=/events")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/events"
+    assert "Set-Cookie" not in response.headers
+    assert LTR_HTML in _page(client.get("/events"))
+
+
+def test_footer_links_switch_language_and_keep_the_page(persian: FlaskClient) -> None:
+    html = _page(persian.get("/events?city=Berlin"))
+    assert 'href="/language/en?next=/events?city%3DBerlin"' in html
+    current = re.search(r'<a [^>]*aria-current="true"[^>]*>([^<]*)</a>', html)
+    assert current is not None
+    assert current.group(1) == "فارسی"
+
+
+# --- Persian content -------------------------------------------------------------------
+
+
+def test_event_pages_are_persian(persian: FlaskClient) -> None:
+    event = _event(make_venue())
+    html = _page(persian.get(f"/events/{event.slug}"))
+    assert RTL_HTML in html
+    assert "<dd>مراسم شمع‌افروزی</dd>" in html  # the kind, from _macros/events.html
+    assert "<dt>برگزارکننده</dt>" in html
+    assert "دسامبر" in html  # the date, formatted by Babel in Persian
+    assert "Vigil for the prisoners" in html  # what organizers wrote stays as written
+
+    listing = _page(persian.get("/events"))
+    assert "<bdi>Embassy of Iran, Berlin</bdi>، <bdi>Berlin</bdi> (DE)" in listing
+    assert '<p class="count">1 تاریخ یافت شد</p>' in listing  # ngettext, one plural form
+
+
+def test_card_place_stays_escaped(client: FlaskClient) -> None:
+    _event(make_venue(name="<b>Embassy</b>", city="Berlin & Co"))
+    html = _page(client.get("/events"))
+    assert "<bdi>&lt;b&gt;Embassy&lt;/b&gt;</bdi>, <bdi>Berlin &amp; Co</bdi> (DE)" in html
+
+
+def test_form_errors_are_persian(persian: FlaskClient) -> None:
+    token = csrf_token(persian, "/auth/login")
+    response = persian.post("/auth/login", data={"email": "", "password": "", "csrf_token": token})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert RTL_HTML in html
+    assert "لطفاً موارد مشخص‌شده را اصلاح کنید." in html  # our own message
+    assert "این فیلد اجباریست." in html  # WTForms' "This field is required." in its fa catalog
+
+
+def test_error_pages_are_persian(persian: FlaskClient) -> None:
+    response = persian.get("/no-such-page")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert RTL_HTML in html
+    assert "خطای 404" in html
+    assert "اینجا چیزی نیست." in html
+
+
+def test_bad_filter_message_is_persian(persian: FlaskClient) -> None:
+    response = persian.get("/events?country=XYZ")
+    assert response.status_code == 400
+    assert "برخی از فیلترها معتبر نیستند: کد کشور." in response.get_data(as_text=True)
+
+
+# --- the catalog -----------------------------------------------------------------------
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as po_file:
+        return read_po(po_file)
+
+
+@pytest.fixture(scope="module")
+def persian_catalog() -> Catalog:
+    return _read(PERSIAN_PO)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """What `pybabel extract` finds in the code and templates now."""
+    output = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "--quiet", "extract", *EXTRACT_ARGS, "-o", str(output), str(ROOT)]
+    )
+    return _read(output)
+
+
+def _ids(catalog: Catalog) -> set[object]:
+    return {message.id for message in catalog if message.id}
+
+
+def _strings(message: object) -> tuple[str, ...]:
+    value = getattr(message, "string", "")
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def test_extraction_finds_macros_and_plurals(extracted: Catalog) -> None:
+    ids = _ids(extracted)
+    assert "Please correct the marked fields." in ids  # templates/_macros/forms.html
+    assert ("%(num)d date found", "%(num)d dates found") in ids  # ngettext in a template
+    assert "E-mail" in ids  # _l() in a form
+    assert len(ids) > 200
+
+
+def test_every_marked_string_is_in_the_persian_catalog(
+    extracted: Catalog, persian_catalog: Catalog
+) -> None:
+    missing = sorted(map(str, _ids(extracted) - _ids(persian_catalog)))
+    assert not missing, (
+        "strings missing from the Persian catalog; extract, `pybabel update` and "
+        f"translate them (see babel.cfg): {missing}"
+    )
+
+
+def test_template_pot_is_up_to_date(extracted: Catalog) -> None:
+    committed = _read(TRANSLATIONS / "messages.pot")
+    assert _ids(committed) == _ids(extracted), "re-run the extraction in babel.cfg"
+
+
+def test_every_persian_message_is_translated(persian_catalog: Catalog) -> None:
+    assert not persian_catalog.fuzzy
+    assert persian_catalog.num_plurals == 1
+    for message in persian_catalog:
+        if not message.id:
+            continue
+        strings = _strings(message)
+        assert all(s.strip() for s in strings), f"untranslated: {message.id!r}"
+        assert not message.fuzzy, f"fuzzy: {message.id!r}"
+        if message.pluralizable:
+            assert len(strings) == persian_catalog.num_plurals, message.id
+
+
+def test_persian_placeholders_match(persian_catalog: Catalog) -> None:
+    problems = [
+        (message.id, str(error)) for message, errors in persian_catalog.check() for error in errors
+    ]
+    assert not problems
+
+
+def test_persian_zero_width_non_joiners_are_inside_words(persian_catalog: Catalog) -> None:
+    """A ZWNJ joins parts of one word (می‌خواهیم); next to a space it is a typo."""
+    for message in persian_catalog:
+        for text in _strings(message):
+            for index, char in enumerate(text):
+                if char != ZWNJ:
+                    continue
+                before = text[index - 1] if index else " "
+                after = text[index + 1] if index + 1 < len(text) else " "
+                assert before.isalpha(), (message.id, text)
+                assert after.isalpha(), (message.id, text)
+
+
+def test_persian_latin_fragments_keep_their_order(persian_catalog: Catalog) -> None:
+    """Example dates start, and https:// or mailto: end, with a left-to-right mark."""
+    for message in persian_catalog:
+        if not message.id:
+            continue
+        for text in _strings(message):
+            for date_match in ISO_DATE.finditer(text):
+                assert text[date_match.start() - 1] == LRM, (message.id, text)
+            for url_match in URL_START.finditer(text):
+                assert url_match.group().endswith(LRM), (message.id, text)
+
+
+def test_persian_catalog_uses_persian_script(persian_catalog: Catalog) -> None:
+    """Catches a msgstr pasted in English: every translation holds Persian letters."""
+    latin_only = [
+        message.id
+        for message in persian_catalog
+        if message.id
+        and not any("\u0600" <= char <= "\u06ff" for text in _strings(message) for char in text)
+    ]
+    assert not latin_only
