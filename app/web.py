@@ -89,13 +89,14 @@ def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
     if end.date() != start.date():
         end_day = format_date(end.date(), format="medium", locale=locale)
         end_time = f"{end_day} {end_time}"
-    return _(
+    text: str = _(
         "%(day)s, %(start)s–%(end)s %(zone)s",
         day=day,
         start=start_time,
         end=end_time,
         zone=start.strftime("%Z"),
     )
+    return text
 
 
 def format_day(instant: datetime, zone: str) -> str:
