@@ -91,8 +91,9 @@ test: $(VENV)/.installed-dev translations lint browser
 	  echo "== again on PostgreSQL (the browser tests use their own SQLite server)"; \
 	  $(BIN)/pytest --ignore=tests/browser; fi
 
+# PostgreSQL and Redis on loopback, as in production (databases vigil_bench and Redis 2).
 bench: $(VENV)/.installed-dev translations
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py --postgres --reset $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

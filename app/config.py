@@ -57,6 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_LOCALE", str, "en", "Language used when the visitor chose none."),
     Setting("SITE_NAME", str, "Vigil", "Name shown in the page header and titles."),
     Setting("EVENTS_PER_PAGE", int, 20, "Events per page in lists."),
+    Setting("PAGE_CACHE_SECONDS", int, 60, "How long public pages are cached; 0 turns it off."),
+    Setting("CACHE_DIR", str, None, "Page cache directory when Redis is not set."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
 )
 
@@ -127,11 +129,23 @@ def load_config(
         BABEL_DEFAULT_LOCALE=values["DEFAULT_LOCALE"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        **_cache_config(values, instance_path),
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STRATEGY="moving-window",
         LANGUAGES=LANGUAGES,
     )
     return values
+
+
+def _cache_config(values: Mapping[str, Any], instance_path: Path) -> dict[str, Any]:
+    """Flask-Caching settings: Redis shared by all workers, else files in instance/."""
+    common = {"CACHE_DEFAULT_TIMEOUT": values["PAGE_CACHE_SECONDS"], "CACHE_KEY_PREFIX": "vigil:"}
+    if values["PAGE_CACHE_SECONDS"] == 0:
+        return {**common, "CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    if values["REDIS_URL"]:
+        return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": values["REDIS_URL"]}
+    directory = values["CACHE_DIR"] or str(instance_path / "cache")
+    return {**common, "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": directory}
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -166,6 +180,8 @@ def validate(values: Mapping[str, Any]) -> None:
         raise ConfigError(f"VIGIL_DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}.")
     if not 0 <= values["TRUSTED_PROXIES"] <= 5:
         raise ConfigError("VIGIL_TRUSTED_PROXIES must be between 0 and 5.")
+    if not 0 <= values["PAGE_CACHE_SECONDS"] <= 3600:
+        raise ConfigError("VIGIL_PAGE_CACHE_SECONDS must be between 0 and 3600.")
     if not 1 <= values["EVENTS_PER_PAGE"] <= 200:
         raise ConfigError("VIGIL_EVENTS_PER_PAGE must be between 1 and 200.")
     for key in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT"):

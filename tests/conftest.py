@@ -13,6 +13,7 @@ import contextvars
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,8 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
         "REDIS_URL": TEST_REDIS_URL,
+        # Without Redis the page cache lives in files: one fresh folder per app.
+        "CACHE_DIR": tempfile.mkdtemp(prefix="vigil-cache-"),
         "TESTING": True,
     }
     config.update(overrides)

@@ -8,9 +8,11 @@ from app.campaign import bp
 from app.campaign.queries import pinned_statement
 from app.events.queries import next_listings
 from app.markdown import first_paragraph, render_markdown
+from app.pagecache import cached_page
 
 
 @bp.get("/")
+@cached_page
 def home() -> str:
     """The statement's title, byline and opening paragraph, then the upcoming events."""
     statement = pinned_statement()
@@ -22,6 +24,7 @@ def home() -> str:
 
 
 @bp.get("/statement")
+@cached_page
 def statement() -> str:
     """The full pinned statement; a neutral page if none is pinned yet."""
     version = pinned_statement()

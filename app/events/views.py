@@ -16,6 +16,7 @@ from app.events.queries import (
     upcoming_occurrences,
 )
 from app.markdown import render_markdown
+from app.pagecache import cached_page
 from app.venues.countries import country_name
 
 
@@ -31,6 +32,7 @@ def _filters(form: FilterForm) -> EventFilters:
 
 
 @bp.get("/events")
+@cached_page
 def index() -> tuple[str, int] | str:
     """Upcoming rallies and vigils, soonest first, filtered by the query string."""
     form = FilterForm(formdata=request.args)
@@ -45,6 +47,7 @@ def index() -> tuple[str, int] | str:
 
 
 @bp.get("/events/<slug>")
+@cached_page
 def show(slug: str) -> str:
     """One event: when (venue time), where, what, who organizes it, its status."""
     viewer = current_user if current_user.is_authenticated else None
