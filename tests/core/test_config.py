@@ -77,6 +77,8 @@ def test_defaults_are_safe() -> None:
         (_env(VIGIL_TRUSTED_PROXIES="one"), "VIGIL_TRUSTED_PROXIES"),
         (_env(VIGIL_TRUSTED_PROXIES="9"), "VIGIL_TRUSTED_PROXIES"),
         (_env(VIGIL_EVENTS_PER_PAGE="0"), "VIGIL_EVENTS_PER_PAGE"),
+        (_env(VIGIL_PAGE_CACHE_SECONDS="-1"), "VIGIL_PAGE_CACHE_SECONDS"),
+        (_env(VIGIL_PAGE_CACHE_SECONDS="forever"), "VIGIL_PAGE_CACHE_SECONDS"),
         (_env(VIGIL_DEFAULT_LOCALE="xx"), "VIGIL_DEFAULT_LOCALE"),
         (_env(VIGIL_LOG_LEVEL="LOUD"), "VIGIL_LOG_LEVEL"),
     ],
