@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.auth.services import create_user
+from app.events.services import EventInput, create_event
 from app.extensions import db
-from app.models import Role, User, Venue
+from app.models import Event, Repeat, Role, User, Venue
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -49,3 +52,41 @@ def make_venue(**overrides: Any) -> Venue:
     db.session.add(venue)
     db.session.commit()
     return venue
+
+
+def make_event(
+    venue: Venue,
+    *,
+    organizer: User | None = None,
+    starts_local: datetime = datetime(2026, 12, 5, 15, 0),  # noqa: DTZ001 - venue wall time
+    duration: timedelta = timedelta(hours=2),
+    commit: bool = True,
+    **overrides: Any,
+) -> Event:
+    """A published one-off event at ``venue``, made by the real service.
+
+    ``overrides`` replace fields of app.events.services.EventInput.
+    """
+    data = EventInput(
+        title="Vigil for the prisoners",
+        description="",
+        kind="vigil",
+        venue=venue,
+        timezone=venue.timezone,
+        starts_local=starts_local,
+        ends_local=starts_local + duration,
+        repeat=Repeat.NONE,
+        repeat_until_on=None,
+        skip_dates=frozenset(),
+        capacity=None,
+        contact_url=None,
+        publish=True,
+    )
+    event = create_event(
+        organizer=organizer or make_user(), data=dataclasses.replace(data, **overrides)
+    )
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return event

@@ -39,10 +39,10 @@ from app import clock
 from app.auth.services import create_user
 from app.campaign.cli import DEFAULT_STATEMENT_PATH
 from app.campaign.services import parse_statement_file
-from app.events.services import EventInput, create_event
 from app.extensions import db
-from app.models import Repeat, Role, User, Venue
+from app.models import Role, User, Venue
 from tests.conftest import _upgrade, make_app
+from tests.factories import make_event
 
 try:
     from playwright.sync_api import Error as PlaywrightError
@@ -145,25 +145,15 @@ class BrowserLog:
 def _seed_event(
     organizer: User, venue: Venue, title: str, day: date, *, description: str = ""
 ) -> tuple[int, str]:
-    event = create_event(
+    event = make_event(
+        venue,
         organizer=organizer,
-        data=EventInput(
-            title=title,
-            description=description,
-            kind="vigil",
-            venue=venue,
-            timezone=venue.timezone,
-            starts_local=datetime.combine(day, time(18, 0)),
-            ends_local=datetime.combine(day, time(19, 30)),
-            repeat=Repeat.NONE,
-            repeat_until_on=None,
-            skip_dates=frozenset(),
-            capacity=None,
-            contact_url=None,
-            publish=True,
-        ),
+        title=title,
+        description=description,
+        starts_local=datetime.combine(day, time(18, 0)),
+        duration=timedelta(minutes=90),
+        commit=False,
     )
-    db.session.flush()
     return event.id, event.slug
 
 

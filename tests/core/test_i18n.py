@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,11 +21,9 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from app.events.services import EventInput, create_event
-from app.extensions import db
-from app.models import Event, Repeat, Venue
+from app.models import Event, Venue
 from tests.conftest import csrf_token
-from tests.factories import make_user, make_venue
+from tests.factories import make_event, make_user, make_venue
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "app" / "translations"
@@ -96,27 +93,12 @@ def _page(response: TestResponse) -> str:
 
 
 def _event(venue: Venue, *, kind: str = "vigil") -> Event:
-    start = datetime(2026, 12, 5, 15, 0)  # noqa: DTZ001 - EventInput takes venue wall time
-    event = create_event(
+    return make_event(
+        venue,
         organizer=make_user(display_name="Organizer"),
-        data=EventInput(
-            title="Vigil for the prisoners",
-            description="Bring candles.",
-            kind=kind,
-            venue=venue,
-            timezone=venue.timezone,
-            starts_local=start,
-            ends_local=start + timedelta(hours=2),
-            repeat=Repeat.NONE,
-            repeat_until_on=None,
-            skip_dates=frozenset(),
-            capacity=None,
-            contact_url=None,
-            publish=True,
-        ),
+        kind=kind,
+        description="Bring candles.",
     )
-    db.session.commit()
-    return event
 
 
 # --- choosing the language -------------------------------------------------------------

@@ -4,45 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event as sa_event
 
 from app import clock
-from app.events.services import EventInput, create_event
 from app.extensions import db
-from app.models import Event, Repeat, Venue
-from tests.factories import make_user, make_venue
+from app.models import Event, Venue
+from tests.factories import make_event, make_venue
 
 
 def _event(
     venue: Venue, title: str, day: int, *, kind: str = "rally", publish: bool = True
 ) -> Event:
-    organizer = make_user()
     # A naive wall time at the venue, as the event form produces it.
     start = datetime(2026, 12, day, 15, 0)  # noqa: DTZ001
-    event = create_event(
-        organizer=organizer,
-        data=EventInput(
-            title=title,
-            description="",
-            kind=kind,
-            venue=venue,
-            timezone=venue.timezone,
-            starts_local=start,
-            ends_local=start + timedelta(hours=2),
-            repeat=Repeat.NONE,
-            repeat_until_on=None,
-            skip_dates=frozenset(),
-            capacity=None,
-            contact_url=None,
-            publish=publish,
-        ),
-    )
-    db.session.commit()
-    return event
+    return make_event(venue, title=title, kind=kind, starts_local=start, publish=publish)
 
 
 def _places() -> tuple[Venue, Venue]:
