@@ -8,7 +8,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 SECRET_FILE := instance/secret_key
 
-.PHONY: run serve setup test lint fmt bench translations messages browser clean
+.PHONY: run serve setup admin test lint fmt bench translations messages browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,10 +52,15 @@ run: setup
 	@echo
 	@echo "Vigil is starting on http://$(HOST):$(PORT)/"
 	@echo "Create the first admin in another terminal with:"
-	@echo "  $(FLASK) users create you@example.org --admin --name 'Your name'"
+	@echo "  make admin EMAIL=you@example.org NAME='Your name'"
 	@echo
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - \
 	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s' wsgi:app
+
+# The first admin account of a local installation (asks for the password twice).
+admin: $(VENV)/.installed $(SECRET_FILE)
+	@test -n "$(EMAIL)" || { echo "Usage: make admin EMAIL=you@example.org NAME='Your name'"; exit 2; }
+	$(FLASK) users create "$(EMAIL)" --admin $(if $(NAME),--name "$(NAME)")
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app tests bench migrations wsgi.py
