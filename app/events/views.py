@@ -15,6 +15,7 @@ from app.events.queries import (
     upcoming_listings,
     upcoming_occurrences,
 )
+from app.feeds.links import add_links, subscribe_links
 from app.markdown import render_markdown
 from app.pagecache import cached_page
 from app.venues.countries import country_name
@@ -43,7 +44,10 @@ def index() -> tuple[str, int] | str:
         _filters(form), form.page.data or 1, current_app.config["EVENTS_PER_PAGE"]
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("events/index.html", form=form, page=page, args=args)
+    subscribe = subscribe_links(args)
+    return render_template(
+        "events/index.html", form=form, page=page, args=args, subscribe=subscribe
+    )
 
 
 @bp.get("/events/<slug>")
@@ -52,10 +56,17 @@ def show(slug: str) -> str:
     """One event: when (venue time), where, what, who organizes it, its status."""
     viewer = current_user if current_user.is_authenticated else None
     event = get_public_event_or_404(slug, viewer)
+    occurrences = upcoming_occurrences(event, limit=12)
+    country = country_name(event.venue.country_code, str(get_locale()))
+    place = ", ".join(
+        p for p in (event.venue.name, event.venue.address, event.venue.city, country) if p
+    )
+    calendar_links = add_links(event, occurrences[0], place) if occurrences else None
     return render_template(
         "events/show.html",
         event=event,
-        occurrences=upcoming_occurrences(event, limit=12),
+        occurrences=occurrences,
         description_html=render_markdown(event.description),
-        country=country_name(event.venue.country_code, str(get_locale())),
+        country=country,
+        calendar_links=calendar_links,
     )

@@ -1,0 +1,132 @@
+"""Feed routes. Each feed is rendered once per data change, filter set and language.
+
+The answer to a conditional request (design/ical.md decision 11) comes from the
+cache without building the calendar and without any SQL: the cache key holds the
+data generation (app.pagecache), which every commit replaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Response, abort, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.clock import now_utc
+from app.events.queries import get_public_event_or_404
+from app.extensions import cache
+from app.feeds import bp
+from app.feeds.forms import FeedFilterForm
+from app.feeds.ical import EventText, FeedInfo, build_calendar
+from app.feeds.queries import feed_events
+from app.models import Event
+from app.pagecache import current_generation
+from app.venues.countries import country_name
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+# Clients poll every few hours; a proxy may keep a copy for 15 minutes.
+CACHE_CONTROL = "public, max-age=900"
+# Rendered feeds are keyed on the data generation, so they can be kept long.
+RENDERED_FEED_SECONDS = 6 * 3600
+
+
+def event_text(event: Event) -> EventText:
+    """Summary, description and location of ``event`` in the page language."""
+    venue = event.venue
+    summary = _("CANCELLED: %(title)s", title=event.title) if event.is_cancelled else event.title
+    url = url_for("events.show", slug=event.slug, _external=True)
+    parts = [event.description] if event.description else []
+    if event.is_cancelled and event.cancel_reason:
+        parts.insert(0, _("Cancelled: %(reason)s", reason=event.cancel_reason))
+    parts.append(url)
+    place = [
+        venue.name,
+        venue.address,
+        venue.city,
+        country_name(venue.country_code, str(get_locale())),
+    ]
+    return EventText(
+        summary=summary,
+        description="\n\n".join(parts),
+        location=", ".join(part for part in place if part),
+        url=url,
+    )
+
+
+def _serve(
+    key: str, build: Callable[[], tuple[bytes, datetime | None]], disposition: str
+) -> BaseResponse:
+    entry = cache.get(key)
+    if not isinstance(entry, dict):
+        body, last_modified = build()
+        entry = {
+            "body": body,
+            "etag": hashlib.sha256(body).hexdigest(),
+            "last_modified": last_modified,
+        }
+        cache.set(key, entry, timeout=RENDERED_FEED_SECONDS)
+    response = Response(entry["body"], content_type=CONTENT_TYPE)
+    response.set_etag(entry["etag"])
+    if entry["last_modified"] is not None:
+        response.last_modified = entry["last_modified"]
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers["Content-Disposition"] = disposition
+    return response.make_conditional(request)
+
+
+def _calendar(events: Sequence[Event], feed: FeedInfo) -> tuple[bytes, datetime | None]:
+    year = max((event.last_modified_at.year for event in events), default=2000)
+    body = build_calendar([(event, event_text(event)) for event in events], feed, year=year)
+    last_modified = max((event.last_modified_at for event in events), default=None)
+    return body, last_modified
+
+
+@bp.get("/calendar.ics")
+def calendar() -> BaseResponse:
+    """All public rallies and vigils, filtered like /events, as a subscribable feed."""
+    form = FeedFilterForm(formdata=request.args)
+    if not form.validate():
+        fields = ", ".join(str(form[name].label.text) for name in form.errors)
+        abort(400, description=_("Some filters are not valid: %(fields)s.", fields=fields))
+    args = form.canonical_args()
+    query = urlencode(args)
+    key = f"feed:{current_generation()}:{now_utc().date()}:{get_locale()}:{query}"
+
+    def build() -> tuple[bytes, datetime | None]:
+        source = url_for("feeds.calendar", _external=True, **args)
+        page = url_for("events.index", _external=True, **args)
+        feed = FeedInfo(
+            name=_("Vigil: rallies and vigils for Iran's political prisoners"),
+            description=_(
+                "Rallies and vigils in solidarity with the political prisoners of Iran "
+                "and the Woman, Life, Freedom movement."
+            ),
+            source_url=source,
+            page_url=page,
+        )
+        return _calendar(feed_events(form.filters(), now_utc()), feed)
+
+    return _serve(key, build, 'inline; filename="vigil.ics"')
+
+
+@bp.get("/events/<slug>.ics")
+def event(slug: str) -> BaseResponse:
+    """One event (a series with its skipped dates) as a download."""
+    key = f"feed:{current_generation()}:{get_locale()}:event:{slug}"
+
+    def build() -> tuple[bytes, datetime | None]:
+        found = get_public_event_or_404(slug, None)
+        feed = FeedInfo(
+            name=None,
+            description=found.title,
+            source_url=url_for("feeds.event", slug=found.slug, _external=True),
+            page_url=url_for("events.show", slug=found.slug, _external=True),
+        )
+        return _calendar([found], feed)
+
+    return _serve(key, build, f'attachment; filename="{slug[:60]}.ics"')
