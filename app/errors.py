@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -60,9 +60,14 @@ def init_app(app: Flask) -> None:
         custom = error.description if error.description != type(error).description else None
         if isinstance(error, RateLimitExceeded):
             custom = None
-        body, status = render_error(code, custom)
         # Start from the exception's response to keep Allow (405) and Retry-After (429).
         response = error.get_response()
+        if request.path.endswith(".ics"):
+            # Calendar clients show or log the body: plain text, not a page (design/ical.md).
+            response.set_data(custom or _messages().get(code, _messages()[400]))
+            response.content_type = "text/plain; charset=utf-8"
+            return response
+        body, status = render_error(code, custom)
         response.set_data(body)
         response.status_code = status
         response.content_type = "text/html; charset=utf-8"
