@@ -10,7 +10,7 @@ from babel.dates import format_date, format_time
 from flask import Flask, Response, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now_utc
@@ -46,8 +46,6 @@ class IdConverter(IntegerConverter):
     def to_python(self, value: str) -> Any:
         number = int(value)
         if number > 2**31 - 1:
-            from werkzeug.routing import ValidationError
-
             raise ValidationError
         return number
 

@@ -18,7 +18,7 @@ from app.events.queries import (
 from app.feeds.links import add_links, subscribe_links
 from app.markdown import render_markdown
 from app.pagecache import cached_page
-from app.venues.countries import country_name
+from app.venues.countries import country_name, place_line
 
 
 def _filters(form: FilterForm) -> EventFilters:
@@ -57,16 +57,14 @@ def show(slug: str) -> str:
     viewer = current_user if current_user.is_authenticated else None
     event = get_public_event_or_404(slug, viewer)
     occurrences = upcoming_occurrences(event, limit=12)
-    country = country_name(event.venue.country_code, str(get_locale()))
-    place = ", ".join(
-        p for p in (event.venue.name, event.venue.address, event.venue.city, country) if p
-    )
+    locale = str(get_locale())
+    place = place_line(event.venue, locale)
     calendar_links = add_links(event, occurrences[0], place) if occurrences else None
     return render_template(
         "events/show.html",
         event=event,
         occurrences=occurrences,
         description_html=render_markdown(event.description),
-        country=country,
+        country=country_name(event.venue.country_code, locale),
         calendar_links=calendar_links,
     )

@@ -26,7 +26,7 @@ from app.feeds.ical import EventText, FeedInfo, build_calendar
 from app.feeds.queries import feed_events
 from app.models import Event
 from app.pagecache import current_generation
-from app.venues.countries import country_name
+from app.venues.countries import place_line
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Clients poll every few hours; a proxy may keep a copy for 15 minutes.
@@ -37,23 +37,16 @@ RENDERED_FEED_SECONDS = 6 * 3600
 
 def event_text(event: Event) -> EventText:
     """Summary, description and location of ``event`` in the page language."""
-    venue = event.venue
     summary = _("CANCELLED: %(title)s", title=event.title) if event.is_cancelled else event.title
     url = url_for("events.show", slug=event.slug, _external=True)
     parts = [event.description] if event.description else []
     if event.is_cancelled and event.cancel_reason:
         parts.insert(0, _("Cancelled: %(reason)s", reason=event.cancel_reason))
     parts.append(url)
-    place = [
-        venue.name,
-        venue.address,
-        venue.city,
-        country_name(venue.country_code, str(get_locale())),
-    ]
     return EventText(
         summary=summary,
         description="\n\n".join(parts),
-        location=", ".join(part for part in place if part),
+        location=place_line(event.venue, str(get_locale())),
         url=url,
     )
 

@@ -12,6 +12,8 @@ from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
 
+from app.models import Venue
+
 # CLDR territories with two-letter codes that are not countries or territories
 # where a venue can be: groupings (EU, EZ, UN, QO), CLDR's unknown and
 # pseudo-locale regions (ZZ, XA, XB), and ISO's reserved sub-territory codes
@@ -77,3 +79,9 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
     Returns a new list on each call so callers may change it.
     """
     return list(_choices(locale))
+
+
+def place_line(venue: Venue, locale: str) -> str:
+    """ "Name, address, city, Country" of ``venue``, the country named in ``locale``."""
+    parts = (venue.name, venue.address, venue.city, country_name(venue.country_code, locale))
+    return ", ".join(part for part in parts if part)
