@@ -361,32 +361,44 @@ class CancelForm(FlaskForm):
     submit = SubmitField(_l("Cancel this event"))
 
 
-class FilterForm(FlaskForm):
-    """Query-string filters of /events; invalid values are a 400."""
+class PlaceFilterForm(FlaskForm):
+    """Query-string filters shared by /events and /calendar.ics; invalid values are a 400."""
 
     class Meta:
         csrf = False
 
-    q = CleanStringField(_l("Search"), validators=[Length(max=100)])
     country = CleanStringField(_l("Country code"), validators=[Length(max=2)])
     city = CleanStringField(_l("City"), validators=[Length(max=100)])
     kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _("Any kind")), *kind_choices()]
+
+    @property
+    def country_code(self) -> str | None:
+        return (self.country.data or "").upper() or None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        if self.country_code and not is_country_code(self.country_code):
+            self.country.errors = [_("Enter a two-letter country code such as DE.")]
+            ok = False
+        return ok
+
+
+class FilterForm(PlaceFilterForm):
+    """Filters of /events: the place filters plus search, dates and page."""
+
+    q = CleanStringField(_l("Search"), validators=[Length(max=100)])
     from_on = DateField(_l("From"), validators=[Optional()], name="from")
     to_on = DateField(_l("To"), validators=[Optional()], name="to")
     page = IntegerField(
         _l("Page"), validators=[Optional(), NumberRange(min=1, max=10_000)], default=1
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [("", _("Any kind")), *kind_choices()]
-
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = bool(super().validate(extra_validators))
-        country = (self.country.data or "").upper()
-        if country and not is_country_code(country):
-            self.country.errors = [_("Enter a two-letter country code such as DE.")]
-            ok = False
+        ok = super().validate(extra_validators)
         for field in (self.from_on, self.to_on):
             if field.data and not FILTER_YEARS[0] <= field.data.year <= FILTER_YEARS[1]:
                 field.errors = [_("Enter a date between the years 2000 and 2100.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, TypeVarTuple
 
 from flask import abort
 from sqlalchemy import Select, func, or_, select
@@ -65,6 +65,22 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+Ts = TypeVarTuple("Ts")
+
+
+def filter_places(
+    query: Select[*Ts], *, country: str | None, city: str | None, kind: str | None
+) -> Select[*Ts]:
+    """Narrow a query that joins Event and Venue by country, city and kind of event."""
+    if country:
+        query = query.where(Venue.country_code == country)
+    if city:
+        query = query.where(func.lower(Venue.city) == city.lower())
+    if kind:
+        query = query.where(Event.kind == kind)
+    return query
+
+
 def _listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
     query = (
         select(Occurrence, Event, Venue)
@@ -82,12 +98,7 @@ def _listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
     if filters.to_on is not None:
         end = datetime.combine(filters.to_on + timedelta(days=1), time(), tzinfo=UTC)
         query = query.where(Occurrence.starts_at < end)
-    if filters.country:
-        query = query.where(Venue.country_code == filters.country)
-    if filters.city:
-        query = query.where(func.lower(Venue.city) == filters.city.lower())
-    if filters.kind:
-        query = query.where(Event.kind == filters.kind)
+    query = filter_places(query, country=filters.country, city=filters.city, kind=filters.kind)
     if filters.q:
         pattern = _like(filters.q.lower())
         query = query.where(

@@ -23,7 +23,7 @@ from app.venues.countries import country_name, place_line
 
 def _filters(form: FilterForm) -> EventFilters:
     return EventFilters(
-        country=(form.country.data or "").upper() or None,
+        country=form.country_code,
         city=form.city.data or None,
         kind=form.kind.data or None,
         from_on=form.from_on.data,

@@ -7,15 +7,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import IntegerField
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.events.forms import kind_choices
+from app.events.forms import PlaceFilterForm
 from app.feeds.queries import FeedFilters, Near
 from app.forms import CleanStringField
 from app.venues.coordinates import parse_coordinate
-from app.venues.countries import is_country_code
 from app.venues.places import find_city
 
 RADIUS_DEFAULT_KM = 50
@@ -23,13 +21,9 @@ RADIUS_MAX_KM = 2000
 _LAT_LON = re.compile(r"^\s*([^,]+),([^,]+)$")
 
 
-class FeedFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
+class FeedFilterForm(PlaceFilterForm):
+    """Filters of /calendar.ics: the place filters plus near and radius."""
 
-    country = CleanStringField(_l("Country code"), validators=[Length(max=2)])
-    city = CleanStringField(_l("City"), validators=[Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
     near = CleanStringField(
         _l("Near"),
         validators=[Length(max=100)],
@@ -43,15 +37,10 @@ class FeedFilterForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [("", _("Any kind")), *kind_choices()]
         self.position: tuple[float, float] | None = None
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = bool(super().validate(extra_validators))
-        country = (self.country.data or "").upper()
-        if country and not is_country_code(country):
-            self.country.errors = [_("Enter a two-letter country code such as DE.")]
-            ok = False
+        ok = super().validate(extra_validators)
         if self.near.data and not self.near.errors:
             self.position = self._position(self.near.data)
             if self.position is None:
@@ -79,7 +68,7 @@ class FeedFilterForm(FlaskForm):
             radius = self.radius_km.data or RADIUS_DEFAULT_KM
             near = Near(latitude=self.position[0], longitude=self.position[1], radius_km=radius)
         return FeedFilters(
-            country=(self.country.data or "").upper() or None,
+            country=self.country_code,
             city=self.city.data or None,
             kind=self.kind.data or None,
             near=near,
@@ -88,7 +77,7 @@ class FeedFilterForm(FlaskForm):
     def canonical_args(self) -> dict[str, str]:
         """The filters as query arguments in a fixed order: the feed's identity."""
         args = {
-            "country": (self.country.data or "").upper(),
+            "country": self.country_code or "",
             "city": self.city.data or "",
             "kind": self.kind.data or "",
             "near": self.near.data or "",

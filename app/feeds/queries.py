@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.events.queries import PUBLIC_STATUSES
+from app.events.queries import PUBLIC_STATUSES, filter_places
 from app.extensions import db
 from app.models import Event, Occurrence, Venue
 
@@ -60,12 +60,7 @@ def feed_events(filters: FeedFilters, now: datetime) -> list[Event]:
         .where(Event.status.in_(PUBLIC_STATUSES), last_end > now - FEED_PAST)
         .order_by(Event.uid)
     )
-    if filters.country:
-        query = query.where(Venue.country_code == filters.country)
-    if filters.city:
-        query = query.where(func.lower(Venue.city) == filters.city.lower())
-    if filters.kind:
-        query = query.where(Event.kind == filters.kind)
+    query = filter_places(query, country=filters.country, city=filters.city, kind=filters.kind)
     near = filters.near
     if near is not None:
         # A bounding box in SQL, then the exact great-circle distance here.
