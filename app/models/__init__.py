@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from app.models.event import Event, EventKind, EventStatus, Occurrence, OccurrenceSkip, Repeat
+from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
 from app.models.statement import StatementVersion
 from app.models.user import Invite, Role, User
 from app.models.venue import Venue, VenueKind, VenueStatus
@@ -12,8 +13,11 @@ __all__ = [
     "Invite",
     "Occurrence",
     "OccurrenceSkip",
+    "OutboxMessage",
     "Repeat",
     "Role",
+    "Rsvp",
+    "RsvpStatus",
     "StatementVersion",
     "User",
     "Venue",

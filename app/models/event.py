@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
 from app.db import Base, UTCDateTime
+from app.models.rsvp import Rsvp
 from app.models.user import User
 from app.models.venue import Venue
 
@@ -109,6 +110,9 @@ class Event(Base):
         cascade="all, delete-orphan",
         order_by="Occurrence.starts_at",
         passive_deletes=True,
+    )
+    rsvps: Mapped[list[Rsvp]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True
     )
     skips: Mapped[list[OccurrenceSkip]] = relationship(
         back_populates="event",

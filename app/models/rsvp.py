@@ -1,0 +1,68 @@
+"""RSVPs: the minimum a supporter leaves when saying "I'll be there" (design/security.md §1.3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import now_utc
+from app.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from app.models.event import Event
+
+DISPLAY_NAME_MAX = 40
+PARTY_SIZE_MAX = 5
+EMAIL_MAX = 254
+
+
+class RsvpStatus(StrEnum):
+    GOING = "going"
+    WAITLISTED = "waitlisted"
+
+
+class Rsvp(Base):
+    """One supporter's RSVP. No IP, no user agent, no real name, no time finer than the day.
+
+    The manage token is stored only as its SHA-256; the e-mail, if given, serves
+    change notices only and is deleted with the row after the event.
+    """
+
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        CheckConstraint(f"party_size BETWEEN 1 AND {PARTY_SIZE_MAX}", name="party_size_range"),
+        CheckConstraint("status IN ('going', 'waitlisted')", name="status_known"),
+        Index("ix_rsvps_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
+    party_size: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    status: Mapped[str] = mapped_column(String(12))
+    # The day only: finer timestamps could be matched against phone records.
+    created_on: Mapped[date] = mapped_column(Date)
+
+    event: Mapped[Event] = relationship(back_populates="rsvps")
+
+
+class OutboxMessage(Base):
+    """A notice waiting to be sent; deleted once sent (it holds an e-mail address)."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    # A message kind ("changed", "cancelled", "manage-link", "promoted"), never user text.
+    kind: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

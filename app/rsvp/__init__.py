@@ -1,0 +1,1 @@
+"""Supporters' RSVPs: saying "I'll be there" without an account, and managing it."""

@@ -1,0 +1,187 @@
+"""RSVP operations that keep capacity exact under concurrency.
+
+``create_rsvp``, ``change_party_size`` and ``cancel_rsvp`` own their transaction
+(STYLE.md rule 2's exception): they take the event's write lock first, count,
+write and commit, so two requests can never both take the last place. On SQLite
+the lock is ``BEGIN IMMEDIATE`` (the database's single writer lock); on
+PostgreSQL it is ``SELECT … FOR UPDATE`` on the event row. Counting first and
+inserting after without such a lock overbooked a 10-place event by 13
+(design/security.md §3.2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.clock import now_utc
+from app.extensions import db
+from app.models import Event, EventStatus, Rsvp, RsvpStatus
+
+log = logging.getLogger(__name__)
+
+
+class RsvpClosedError(Exception):
+    """The event takes no RSVP now; ``reason`` is "cancelled", "started" or "unavailable"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RsvpResult:
+    rsvp_id: int
+    status: str
+    token: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _locked_event(event_id: int) -> Event | None:
+    """Start a write transaction holding the event's lock; the caller commits or rolls back."""
+    db.session.rollback()  # end any read transaction the request opened
+    # BEGIN IMMEDIATE on SQLite (see app.db.configure_sqlite); a no-op option elsewhere.
+    db.session.connection(execution_options={"sqlite_immediate": True})
+    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+
+
+def going_count(event_id: int) -> int:
+    """People (party sizes added up) going to the event."""
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Rsvp.party_size), 0)).where(
+            Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.GOING
+        )
+    )
+    return int(total or 0)
+
+
+def _fits(event: Event, going: int, party_size: int) -> bool:
+    return event.capacity is None or going + party_size <= event.capacity
+
+
+def _check_open(event: Event | None, now: datetime) -> Event:
+    if event is None or event.status == EventStatus.DRAFT:
+        raise RsvpClosedError("unavailable")
+    if event.status == EventStatus.CANCELLED:
+        raise RsvpClosedError("cancelled")
+    if event.starts_at <= now:
+        raise RsvpClosedError("started")
+    return event
+
+
+def create_rsvp(
+    event_id: int, *, display_name: str | None, party_size: int, email: str | None
+) -> RsvpResult:
+    """Record an RSVP, going if the party fits, else waitlisted. Commits.
+
+    Raises RsvpClosedError (nothing written) for drafts, cancelled or started events.
+    """
+    try:
+        event = _check_open(_locked_event(event_id), now_utc())
+        going = going_count(event.id)
+        status = RsvpStatus.GOING if _fits(event, going, party_size) else RsvpStatus.WAITLISTED
+        token = secrets.token_urlsafe(32)  # 256 bits
+        rsvp = Rsvp(
+            event_id=event.id,
+            token_hash=hash_token(token),
+            display_name=display_name or None,
+            party_size=party_size,
+            email=email or None,
+            status=status,
+            created_on=now_utc().date(),
+        )
+        db.session.add(rsvp)
+        db.session.flush()
+        result = RsvpResult(rsvp_id=rsvp.id, status=status, token=token)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    log.info("rsvp %s for event %s: %s", result.rsvp_id, event_id, status)
+    return result
+
+
+def find_rsvp(token: str) -> Rsvp | None:
+    """The RSVP whose manage token is ``token``, or None (also for malformed tokens)."""
+    if not 20 <= len(token) <= 100 or not token.isascii():
+        return None
+    return db.session.scalar(select(Rsvp).where(Rsvp.token_hash == hash_token(token)))
+
+
+def promote_waitlist(event: Event) -> list[Rsvp]:
+    """Move the earliest waitlisted RSVPs that fit to going; the caller holds the lock.
+
+    Returns the promoted RSVPs (to tell those who left an e-mail). Flushes.
+    """
+    going = going_count(event.id)
+    promoted = []
+    waiting = db.session.scalars(
+        select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .order_by(Rsvp.id)
+    )
+    for rsvp in waiting:
+        if _fits(event, going, rsvp.party_size):
+            rsvp.status = RsvpStatus.GOING
+            going += rsvp.party_size
+            promoted.append(rsvp)
+    db.session.flush()
+    return promoted
+
+
+def cancel_rsvp(rsvp_id: int) -> list[Rsvp]:
+    """Delete the RSVP at once and promote who now fits. Commits; returns the promoted."""
+    try:
+        rsvp = db.session.get(Rsvp, rsvp_id)
+        event = _locked_event(rsvp.event_id) if rsvp is not None else None
+        rsvp = db.session.get(Rsvp, rsvp_id)  # reloaded inside the locked transaction
+        if rsvp is None or event is None:
+            db.session.rollback()
+            return []
+        db.session.delete(rsvp)
+        db.session.flush()
+        promoted = promote_waitlist(event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    log.info("rsvp %s cancelled; %s promoted", rsvp_id, len(promoted))
+    return promoted
+
+
+def change_party_size(rsvp_id: int, party_size: int) -> tuple[str, list[Rsvp]]:
+    """Set a new party size; going if it still fits, else waitlisted. Commits.
+
+    Returns the RSVP's new status and the RSVPs promoted by a smaller party.
+    Raises RsvpClosedError once the event has started or was cancelled.
+    """
+    try:
+        current = db.session.get(Rsvp, rsvp_id)
+        if current is None:
+            raise RsvpClosedError("unavailable")
+        event = _check_open(_locked_event(current.event_id), now_utc())
+        rsvp = db.session.get(Rsvp, rsvp_id)
+        if rsvp is None:
+            raise RsvpClosedError("unavailable")
+        if rsvp.status == RsvpStatus.GOING:
+            others = going_count(event.id) - rsvp.party_size
+            if not _fits(event, others, party_size):
+                rsvp.status = RsvpStatus.WAITLISTED
+        # A waitlisted RSVP keeps its place in line; promote_waitlist decides.
+        rsvp.party_size = party_size
+        db.session.flush()
+        promoted = promote_waitlist(event)
+        status = rsvp.status
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return status, promoted
