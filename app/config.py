@@ -54,6 +54,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", int, 0, "Reverse proxies in front of the app (ProxyFix hops)."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Login attempts per client."),
     Setting("LOGIN_ACCOUNT_RATE_LIMIT", str, "5 per minute", "Login attempts per account."),
+    Setting("RSVP_RATE_LIMIT", str, "10 per hour", "New RSVPs per client."),
+    Setting("MANAGE_RATE_LIMIT", str, "30 per minute", "Manage-link attempts per client."),
+    Setting("SMTP_HOST", str, None, "Mail server for notices; unset prints mails to the console."),
+    Setting("SMTP_PORT", int, 587, "Mail server port."),
+    Setting("SMTP_USERNAME", str, None, "Mail server user name."),
+    Setting("SMTP_PASSWORD", str, None, "Mail server password."),
+    Setting("SMTP_SECURITY", str, "starttls", "starttls, tls or none."),
+    Setting("MAIL_FROM", str, "vigil@localhost", "Sender address of notices."),
     Setting("DEFAULT_LOCALE", str, "en", "Language used when the visitor chose none."),
     Setting("SITE_NAME", str, "Vigil", "Name shown in the page header and titles."),
     Setting("EVENTS_PER_PAGE", int, 20, "Events per page in lists."),
@@ -184,7 +192,18 @@ def validate(values: Mapping[str, Any]) -> None:
         raise ConfigError("VIGIL_PAGE_CACHE_SECONDS must be between 0 and 3600.")
     if not 1 <= values["EVENTS_PER_PAGE"] <= 200:
         raise ConfigError("VIGIL_EVENTS_PER_PAGE must be between 1 and 200.")
-    for key in ("LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT"):
+    if values["SMTP_SECURITY"] not in {"starttls", "tls", "none"}:
+        raise ConfigError("VIGIL_SMTP_SECURITY must be starttls, tls or none.")
+    if not 1 <= values["SMTP_PORT"] <= 65535:
+        raise ConfigError("VIGIL_SMTP_PORT must be between 1 and 65535.")
+    if "@" not in values["MAIL_FROM"] or any(c in values["MAIL_FROM"] for c in "\r\n"):
+        raise ConfigError("VIGIL_MAIL_FROM must be one e-mail address.")
+    for key in (
+        "LOGIN_RATE_LIMIT",
+        "LOGIN_ACCOUNT_RATE_LIMIT",
+        "RSVP_RATE_LIMIT",
+        "MANAGE_RATE_LIMIT",
+    ):
         _check_rate_limit(key, values[key])
     if values["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("VIGIL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
