@@ -51,6 +51,7 @@ class EventInput:
     capacity: int | None
     contact_url: str | None
     publish: bool
+    hide_count: bool = False
 
 
 def new_slug(title: str) -> str:
@@ -109,6 +110,7 @@ def _apply(event: Event, data: EventInput, venue: Venue) -> None:
     event.repeat_until_on = data.repeat_until_on if data.repeat != Repeat.NONE else None
     event.capacity = data.capacity
     event.contact_url = data.contact_url
+    event.hide_count = data.hide_count
     current = {skip.occurs_on: skip for skip in event.skips}
     wanted = data.skip_dates if data.repeat != Repeat.NONE else frozenset()
     event.skips = [current.get(day) or OccurrenceSkip(occurs_on=day) for day in sorted(wanted)]
@@ -129,7 +131,14 @@ def _schedule_key(event: Event) -> tuple[object, ...]:
 
 
 def _content_key(event: Event) -> tuple[object, ...]:
-    return (event.title, event.description, event.kind, event.capacity, event.contact_url)
+    return (
+        event.title,
+        event.description,
+        event.kind,
+        event.capacity,
+        event.contact_url,
+        event.hide_count,
+    )
 
 
 def create_event(*, organizer: User, data: EventInput) -> Event:
