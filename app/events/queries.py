@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Generic, TypeVar, TypeVarTuple
@@ -132,12 +133,23 @@ def next_listings(limit: int) -> list[Listing]:
     return [Listing(occurrence, event, venue) for occurrence, event, venue in rows]
 
 
+_SLUG = re.compile(r"[a-z0-9-]{1,120}")
+
+
+def is_slug(text: str) -> bool:
+    """True if ``text`` could be a slug we made (app.events.services.new_slug).
+
+    Checked before any lookup: PostgreSQL refuses NUL in a parameter (a 500).
+    """
+    return _SLUG.fullmatch(text) is not None
+
+
 def get_public_event_or_404(slug: str, viewer: User | None) -> Event:
     """The event with ``slug`` if the viewer may see it; 404 otherwise.
 
     Drafts are visible only to their organizer and admins (as a preview).
     """
-    if len(slug) > 120:
+    if not is_slug(slug):
         abort(404)
     event = db.session.scalar(
         select(Event)

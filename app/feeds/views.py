@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now_utc
-from app.events.queries import get_public_event_or_404
+from app.events.queries import get_public_event_or_404, is_slug
 from app.extensions import cache
 from app.feeds import bp
 from app.feeds.forms import FeedFilterForm
@@ -51,24 +51,39 @@ def event_text(event: Event) -> EventText:
     )
 
 
+def _first_served(feed: str, etag: str, newest: datetime | None) -> datetime:
+    """When the feed ``feed`` first had the body ``etag``: its HTTP Last-Modified.
+
+    Not simply the newest LAST-MODIFIED inside the body: that goes back in time when
+    an event leaves the feed (unpublished, moved to another city, over), so clients
+    that only send If-Modified-Since would get 304 for a changed feed.
+    """
+    key = f"feed-seen:{feed}"
+    seen = cache.get(key)
+    if isinstance(seen, dict) and seen.get("etag") == etag:
+        first: datetime = seen["at"]
+        return first
+    first = max(now_utc(), newest) if newest is not None else now_utc()
+    cache.set(key, {"etag": etag, "at": first}, timeout=4 * RENDERED_FEED_SECONDS)
+    return first
+
+
 def _serve(
-    key: str, build: Callable[[], tuple[bytes, datetime | None]], disposition: str
+    key: str, feed: str, build: Callable[[], tuple[bytes, datetime | None]], disposition: str
 ) -> BaseResponse:
     entry = cache.get(key)
     if not isinstance(entry, dict):
-        body, last_modified = build()
-        entry = {
-            "body": body,
-            "etag": hashlib.sha256(body).hexdigest(),
-            "last_modified": last_modified,
-        }
+        body, newest = build()
+        etag = hashlib.sha256(body).hexdigest()
+        entry = {"body": body, "etag": etag, "last_modified": _first_served(feed, etag, newest)}
         cache.set(key, entry, timeout=RENDERED_FEED_SECONDS)
     response = Response(entry["body"], content_type=CONTENT_TYPE)
     response.set_etag(entry["etag"])
-    if entry["last_modified"] is not None:
-        response.last_modified = entry["last_modified"]
+    response.last_modified = entry["last_modified"]
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Content-Disposition"] = disposition
+    # The body is in the visitor's language (cookie, else Accept-Language).
+    response.vary.add("Accept-Language")
     return response.make_conditional(request)
 
 
@@ -88,7 +103,8 @@ def calendar() -> BaseResponse:
         abort(400, description=_("Some filters are not valid: %(fields)s.", fields=fields))
     args = form.canonical_args()
     query = urlencode(args)
-    key = f"feed:{current_generation()}:{now_utc().date()}:{get_locale()}:{query}"
+    feed_id = f"{get_locale()}:{query}"
+    key = f"feed:{current_generation()}:{now_utc().date()}:{feed_id}"
 
     def build() -> tuple[bytes, datetime | None]:
         source = url_for("feeds.calendar", _external=True, **args)
@@ -104,13 +120,16 @@ def calendar() -> BaseResponse:
         )
         return _calendar(feed_events(form.filters(), now_utc()), feed)
 
-    return _serve(key, build, 'inline; filename="vigil.ics"')
+    return _serve(key, feed_id, build, 'inline; filename="vigil.ics"')
 
 
 @bp.get("/events/<slug>.ics")
 def event(slug: str) -> BaseResponse:
-    """One event (a series with its skipped dates) as a download."""
-    key = f"feed:{current_generation()}:{get_locale()}:event:{slug}"
+    """One event (a series with its skipped dates) as a download; 404 for drafts."""
+    if not is_slug(slug):
+        abort(404)
+    feed_id = f"{get_locale()}:event:{slug}"
+    key = f"feed:{current_generation()}:{feed_id}"
 
     def build() -> tuple[bytes, datetime | None]:
         found = get_public_event_or_404(slug, None)
@@ -122,4 +141,4 @@ def event(slug: str) -> BaseResponse:
         )
         return _calendar([found], feed)
 
-    return _serve(key, build, f'attachment; filename="{slug[:60]}.ics"')
+    return _serve(key, feed_id, build, f'attachment; filename="{slug[:60]}.ics"')

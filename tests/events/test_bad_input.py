@@ -287,3 +287,8 @@ def test_bad_filters_are_400(client: FlaskClient, query: str) -> None:
 def test_malformed_ids_are_404(client: FlaskClient, path: str) -> None:
     signed_in(client)
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("slug", ["%00", "a%00b", "UPPER-case", "dots.and.more", "%E2%80%AE"])
+def test_impossible_slugs_are_404(client: FlaskClient, slug: str) -> None:
+    assert client.get(f"/events/{slug}").status_code == 404
