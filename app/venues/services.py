@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.clock import now_utc
 from app.extensions import db
-from app.models import User, Venue
+from app.models import Event, User, Venue
 from app.models.venue import VenueKind, VenueStatus
 from app.text import TextError, clean_text
 from app.venues.coordinates import CoordinateError, parse_coordinate
@@ -148,6 +149,7 @@ def import_missions(path: Path) -> ImportReport:
             db.session.add(Venue(import_key=mission.import_key, **_values(mission, zone)))
             report.created += 1
         elif _apply(venue, _values(mission, zone)):
+            _touch_events(venue)
             report.updated += 1
         else:
             report.unchanged += 1
@@ -176,6 +178,19 @@ def _values(mission: _Mission, zone: str) -> dict[str, Any]:
         "status": mission.status,
         "source_url": mission.source_url,
     }
+
+
+def _touch_events(venue: Venue) -> None:
+    """Events at a venue whose details changed: their calendar entries changed too.
+
+    design/ical.md decision 8: SEQUENCE and LAST-MODIFIED must grow, or clients
+    such as ICSx5 keep showing the old LOCATION.
+    """
+    db.session.execute(
+        update(Event)
+        .where(Event.venue_id == venue.id)
+        .values(sequence=Event.sequence + 1, last_modified_at=now_utc(), updated_at=now_utc())
+    )
 
 
 def _apply(venue: Venue, values: dict[str, Any]) -> bool:

@@ -352,3 +352,27 @@ def test_cli_reports_missing_file(runner: FlaskCliRunner, tmp_path: Path) -> Non
 
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_reimport_that_moves_a_venue_bumps_its_events(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    from app import clock
+    from tests.factories import make_event
+
+    import_missions(BUNDLED)
+    berlin = venue_named("Embassy of Iran, Berlin")
+    event = make_event(berlin)
+    untouched = make_event(venue_named("Embassy of Iran, London"))
+    berlin.address = "Somewhere else"
+    db.session.commit()
+    clock.freeze(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+
+    import_missions(BUNDLED)
+    db.session.commit()
+
+    db.session.refresh(event)
+    db.session.refresh(untouched)
+    assert event.sequence == 1
+    assert event.last_modified_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert untouched.sequence == 0
