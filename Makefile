@@ -40,6 +40,8 @@ $(SECRET_FILE):
 export VIGIL_SECRET_KEY_FILE ?= $(CURDIR)/$(SECRET_FILE)
 # Local development serves plain HTTP on 127.0.0.1, where Secure cookies would not be sent.
 run setup: export VIGIL_SECURE_COOKIES ?= false
+# Without a mail server, notices are printed in the terminal of `make run`.
+run setup: export VIGIL_MAIL_CONSOLE ?= true
 
 setup: $(VENV)/.installed translations $(SECRET_FILE)
 	@# The SQLite file (and its WAL, which inherits the mode) readable by its owner only.
@@ -121,6 +123,11 @@ test: $(VENV)/.installed-dev translations lint browser ical-check-deps
 # PostgreSQL and Redis on loopback, as in production (databases vigil_bench and Redis 2).
 bench: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/pages.py --postgres --reset $(BENCH_ARGS)
+
+# /calendar.ics from the cache, as a 304 and rebuilt; same database and Redis as bench.
+.PHONY: bench-feeds
+bench-feeds: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/feeds.py --postgres --reset $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

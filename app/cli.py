@@ -9,7 +9,8 @@ def init_app(app: Flask) -> None:
     from app.auth.cli import users
     from app.campaign.cli import statement
     from app.demo.cli import demo
+    from app.rsvp.cli import rsvp
     from app.venues.cli import venues
 
-    for group in (users, venues, statement, demo):
+    for group in (users, venues, statement, demo, rsvp):
         app.cli.add_command(group)

@@ -62,6 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PASSWORD", str, None, "Mail server password."),
     Setting("SMTP_SECURITY", str, "starttls", "starttls, tls or none."),
     Setting("MAIL_FROM", str, "vigil@localhost", "Sender address of notices."),
+    Setting("MAIL_CONSOLE", bool, False, "Without SMTP_HOST, print mails (development only)."),
     Setting("DEFAULT_LOCALE", str, "en", "Language used when the visitor chose none."),
     Setting("SITE_NAME", str, "Vigil", "Name shown in the page header and titles."),
     Setting("EVENTS_PER_PAGE", int, 20, "Events per page in lists."),

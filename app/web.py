@@ -35,7 +35,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 # Pages that show account or organizer data must not be cached anywhere.
-PRIVATE_PREFIXES = ("/auth/", "/organize/", "/admin/")
+PRIVATE_PREFIXES = ("/auth/", "/organize/", "/admin/", "/rsvp/")
 
 
 class IdConverter(IntegerConverter):

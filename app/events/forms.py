@@ -152,6 +152,10 @@ class EventForm(FlaskForm):
         ],
         description=_l("Leave empty for no limit."),
     )
+    hide_count = BooleanField(
+        _l("Hide the number of people going"),
+        description=_l("The public page then shows no count. You still see it."),
+    )
     contact_url = CleanStringField(
         _l("Contact link"),
         validators=[Length(max=CONTACT_URL_MAX)],
@@ -205,6 +209,7 @@ class EventForm(FlaskForm):
             capacity=self.capacity.data,
             contact_url=contact,
             publish=bool(self.publish.data),
+            hide_count=bool(self.hide_count.data),
         )
         return True
 

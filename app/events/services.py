@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app.clock import now_utc
 from app.events.recurrence import occurrence_instants, to_utc
 from app.extensions import db
 from app.models import Event, EventStatus, Occurrence, OccurrenceSkip, Repeat, User, Venue
+from app.rsvp import notices as rsvp_notices
+from app.rsvp import services as rsvp_services
 from app.venues.services import create_custom_venue
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,37 @@ def _schedule_key(event: Event) -> tuple[object, ...]:
     )
 
 
+def _time_and_place_key(event: Event) -> tuple[object, ...]:
+    """What supporters who left an e-mail are told about when it changes (issue 4)."""
+    return (
+        event.venue_id,
+        event.starts_at,
+        event.ends_at,
+        event.timezone,
+        event.repeat,
+        event.repeat_until_on,
+        tuple(sorted(skip.occurs_on for skip in event.skips)),
+    )
+
+
+def _capacity_grew(before: int | None, after: int | None) -> bool:
+    return before is not None and (after is None or after > before)
+
+
+def _lock_for_waitlist(event: Event) -> None:
+    """Hold the event's row lock so a raised capacity promotes from an exact count.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the event row, the lock every RSVP write
+    takes first (app.rsvp.services), so no RSVP is added or resized between our count
+    and our promotions. SQLite: the clause is dropped, and none is needed: this request
+    already reads in a transaction, and SQLite refuses to let a transaction write if
+    another one committed since it began reading (SQLITE_BUSY_SNAPSHOT). The edit then
+    fails instead of promoting from a stale count; taking BEGIN IMMEDIATE here would
+    mean rolling back the view's transaction, which a service that flushes must not do.
+    """
+    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+
+
 def _content_key(event: Event) -> tuple[object, ...]:
     return (
         event.title,
@@ -166,8 +199,14 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
     """Apply an edit; returns True if anything changed.
 
     SEQUENCE grows when time, place or status change; LAST-MODIFIED on any change.
+    A change of time or place queues a "changed" notice to every RSVP with an e-mail;
+    a raised (or removed) capacity promotes the earliest waitlisted RSVPs that now fit
+    and queues their notices, all in the caller's transaction: call
+    ``app.rsvp.notices.deliver_queued()`` after the commit.
     """
+    _lock_for_waitlist(event)
     before_schedule, before_content = _schedule_key(event), _content_key(event)
+    before_time_and_place, before_capacity = _time_and_place_key(event), event.capacity
     _apply(event, data, _resolve_venue(data.venue, editor))
     if event.status == EventStatus.DRAFT and data.publish:
         event.status = EventStatus.PUBLISHED
@@ -183,17 +222,26 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s updated by account %s", event.id, editor.id)
+    if _time_and_place_key(event) != before_time_and_place:
+        rsvp_notices.queue_event_changed(event)
+    if _capacity_grew(before_capacity, event.capacity):
+        rsvp_services.promote_waitlist(event)
     return True
 
 
 def cancel_event(event: Event, *, reason: str, editor: User) -> None:
-    """Cancel the event; it stays visible with the reason (design/ical.md: STATUS:CANCELLED)."""
+    """Cancel the event; it stays visible with the reason (design/ical.md: STATUS:CANCELLED).
+
+    Queues a "cancelled" notice to every RSVP with an e-mail in the caller's
+    transaction: call ``app.rsvp.notices.deliver_queued()`` after the commit.
+    """
     event.status = EventStatus.CANCELLED
     event.cancel_reason = reason or None
     event.sequence += 1
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s cancelled by account %s", event.id, editor.id)
+    rsvp_notices.queue_event_cancelled(event)
 
 
 def duplicate_event(event: Event, *, organizer: User) -> Event:

@@ -18,6 +18,8 @@ from app.events.queries import (
 from app.feeds.links import add_links, subscribe_links
 from app.markdown import render_markdown
 from app.pagecache import cached_page
+from app.rsvp.forms import RsvpForm
+from app.rsvp.queries import rsvp_panel
 from app.venues.countries import country_name, place_line
 
 
@@ -51,7 +53,6 @@ def index() -> tuple[str, int] | str:
 
 
 @bp.get("/events/<slug>")
-@cached_page
 def show(slug: str) -> str:
     """One event: when (venue time), where, what, who organizes it, its status."""
     viewer = current_user if current_user.is_authenticated else None
@@ -67,4 +68,6 @@ def show(slug: str) -> str:
         description_html=render_markdown(event.description),
         country=country_name(event.venue.country_code, locale),
         calendar_links=calendar_links,
+        rsvp=rsvp_panel(event),
+        rsvp_form=RsvpForm(),
     )

@@ -46,6 +46,8 @@ class Rsvp(Base):
     party_size: Mapped[int] = mapped_column(Integer)
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     status: Mapped[str] = mapped_column(String(12))
+    # The page language at the time of the RSVP: later notices are written in it.
+    locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     # The day only: finer timestamps could be matched against phone records.
     created_on: Mapped[date] = mapped_column(Date)
 

@@ -7,6 +7,10 @@ the lock is ``BEGIN IMMEDIATE`` (the database's single writer lock); on
 PostgreSQL it is ``SELECT … FOR UPDATE`` on the event row. Counting first and
 inserting after without such a lock overbooked a 10-place event by 13
 (design/security.md §3.2).
+
+Promotions from the waitlist queue "promoted" notices in the same transaction
+(app.rsvp.notices); after one of these functions returns, call
+``notices.deliver_queued()`` to send them.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.clock import now_utc
 from app.extensions import db
-from app.models import Event, EventStatus, Rsvp, RsvpStatus
+from app.models import Event, EventStatus, Occurrence, OutboxMessage, Rsvp, RsvpStatus
+from app.rsvp import notices
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +83,12 @@ def _check_open(event: Event | None, now: datetime) -> Event:
 
 
 def create_rsvp(
-    event_id: int, *, display_name: str | None, party_size: int, email: str | None
+    event_id: int,
+    *,
+    display_name: str | None,
+    party_size: int,
+    email: str | None,
+    locale: str = "en",
 ) -> RsvpResult:
     """Record an RSVP, going if the party fits, else waitlisted. Commits.
 
@@ -96,6 +106,7 @@ def create_rsvp(
             party_size=party_size,
             email=email or None,
             status=status,
+            locale=locale,
             created_on=now_utc().date(),
         )
         db.session.add(rsvp)
@@ -119,7 +130,9 @@ def find_rsvp(token: str) -> Rsvp | None:
 def promote_waitlist(event: Event) -> list[Rsvp]:
     """Move the earliest waitlisted RSVPs that fit to going; the caller holds the lock.
 
-    Returns the promoted RSVPs (to tell those who left an e-mail). Flushes.
+    Those who left an e-mail are told: their "promoted" notices are queued in the
+    outbox in this same transaction (app.rsvp.notices), so the caller should call
+    ``notices.deliver_queued()`` after committing. Returns the promoted RSVPs. Flushes.
     """
     going = going_count(event.id)
     promoted = []
@@ -134,6 +147,8 @@ def promote_waitlist(event: Event) -> list[Rsvp]:
             going += rsvp.party_size
             promoted.append(rsvp)
     db.session.flush()
+    if promoted:
+        notices.queue_promoted(event, promoted)
     return promoted
 
 
@@ -185,3 +200,54 @@ def change_party_size(rsvp_id: int, party_size: int) -> tuple[str, list[Rsvp]]:
         db.session.rollback()
         raise
     return status, promoted
+
+
+# design/security.md decision 12: RSVPs (and their e-mails) go 24 h after the event.
+RETENTION = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    events: int
+    rsvps: int
+    messages: int
+
+
+def purge_ended_events(now: datetime | None = None) -> PurgeResult:
+    """Delete the RSVPs and outbox messages of events whose last date ended over 24 h ago.
+
+    An event's end is the end of its last occurrence (a series ends with its last
+    date). Flushes; the caller commits and then, on SQLite, checkpoints the WAL so the
+    deleted e-mails leave the files too (app.rsvp.cli).
+    """
+    cutoff = (now or now_utc()) - RETENTION
+    last_end = (
+        select(func.max(Occurrence.ends_at))
+        .where(Occurrence.event_id == Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    ended = select(Event.id).where(func.coalesce(last_end, Event.ends_at) < cutoff)
+    events = db.session.scalar(
+        select(func.count(func.distinct(Rsvp.event_id))).where(Rsvp.event_id.in_(ended))
+    )
+    no_sync = {"synchronize_session": False}
+    rsvps = db.session.execute(
+        delete(Rsvp).where(Rsvp.event_id.in_(ended)), execution_options=no_sync
+    )
+    messages = db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.event_id.in_(ended)), execution_options=no_sync
+    )
+    db.session.flush()
+    result = PurgeResult(
+        events=int(events or 0),
+        rsvps=rsvps.rowcount,  # type: ignore[attr-defined]
+        messages=messages.rowcount,  # type: ignore[attr-defined]
+    )
+    log.info(
+        "purged %s RSVPs and %s notices of %s ended events",
+        result.rsvps,
+        result.messages,
+        result.events,
+    )
+    return result

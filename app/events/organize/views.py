@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +18,13 @@ from app.events.services import cancel_event, create_event, duplicate_event, upd
 from app.extensions import db, login_manager
 from app.forms import EmptyForm
 from app.models import Event
+from app.rsvp.notices import deliver_queued
+from app.rsvp.queries import RsvpRow, attendance, event_rsvps
 from app.venues.queries import selectable_venues
+
+# Spreadsheets run a cell that starts with one of these as a formula
+# (design/security.md T19); a leading apostrophe makes it plain text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.before_request
@@ -62,6 +72,7 @@ def _form_data(event: Event) -> dict[str, object]:
         "repeat_until": event.repeat_until_on,
         "skip_dates": "\n".join(skip.occurs_on.isoformat() for skip in event.skips),
         "capacity": event.capacity,
+        "hide_count": event.hide_count,
         "contact_url": event.contact_url or "",
         "publish": event.status != "draft",
     }
@@ -82,6 +93,7 @@ def edit(event_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit() and form.result is not None:
         changed = update_event(event, data=form.result, editor=current_user)
         db.session.commit()
+        deliver_queued()  # notices go out only once the change is committed
         flash(_("The event is saved.") if changed else _("Nothing was changed."))
         return redirect(url_for("organize.edit", event_id=event.id), 303)
     return _render_form(form, event)
@@ -97,6 +109,7 @@ def cancel(event_id: int) -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         cancel_event(event, reason=form.reason.data or "", editor=current_user)
         db.session.commit()
+        deliver_queued()  # notices go out only once the cancellation is committed
         flash(_("The event is cancelled. Its page now says so."))
         return redirect(url_for("organize.index"), 303)
     status = 422 if form.is_submitted() else 200
@@ -113,3 +126,52 @@ def duplicate(event_id: int) -> Response:
     db.session.commit()
     flash(_("This is a copy. Adjust the date and publish it."))
     return redirect(url_for("organize.edit", event_id=copy.id), 303)
+
+
+@bp.get("/events/<id:event_id>/rsvps")
+def rsvps(event_id: int) -> str:
+    """Counts and the display names people chose to give; never an e-mail address."""
+    event = get_owned_event_or_404(event_id, current_user)
+    return render_template(
+        "events/organize/rsvps.html",
+        event=event,
+        counts=attendance(event.id),
+        rows=event_rsvps(event.id),
+    )
+
+
+def _csv_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _status_label(status: str) -> str:
+    label: str = _("Going") if status == "going" else _("Waiting list")
+    return label
+
+
+def _rsvps_csv(rows: list[RsvpRow]) -> str:
+    """The list as CSV with a byte-order mark, so spreadsheets read Persian names right."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([_("Display name"), _("People"), _("Status"), _("RSVP date")])
+    for row in rows:
+        writer.writerow(
+            [
+                _csv_cell(row.display_name or ""),
+                row.party_size,
+                _csv_cell(_status_label(row.status)),
+                row.created_on.isoformat(),
+            ]
+        )
+    return buffer.getvalue()
+
+
+@bp.get("/events/<id:event_id>/rsvps.csv")
+def rsvps_csv(event_id: int) -> FlaskResponse:
+    """The organizer's list as a download: display name, people, status, date; no e-mail."""
+    event = get_owned_event_or_404(event_id, current_user)
+    response = FlaskResponse(_rsvps_csv(event_rsvps(event.id)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="rsvps-{event.id}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,357 @@
+"""E-mail notices to supporters who left an address, through an outbox.
+
+How a notice travels (issue 4, "Notices"):
+
+1. The operation that changes things (an organizer's edit or cancellation, a
+   waitlist promotion) calls a ``queue_…`` function. It writes one
+   ``OutboxMessage`` per address **in the same transaction** as the change, so
+   the change and its notices commit together and nothing is lost if the mail
+   server is down.
+2. After the commit the caller calls ``deliver_queued()``: it tries to send the
+   messages this request queued. A failure is logged (message id and error
+   class only, never an address) and the message stays for
+   ``flask --app wsgi rsvp send-notices`` (``send_pending()``), which retries
+   everything. Sent messages are deleted at once: they hold an address.
+3. A message that the server itself refuses ``MAX_ATTEMPTS`` times is deleted
+   and the giving-up is logged. When the server cannot be reached at all no
+   attempt is counted: an outage must not cost notices, and the retention purge
+   deletes whatever is left once the event is over.
+
+Delivery is at least once: a message is claimed (its ``attempts`` raised in a
+committed compare-and-set) before it is sent, so two senders rarely both send
+it, but a crash between sending and deleting sends it again on the next run.
+
+The manage link is the exception: it carries the supporter's private token, so
+it is never stored; ``send_manage_link`` sends it right after the RSVP commit.
+
+Bodies are rendered from ``templates/mail/*.txt`` in the message's language;
+subjects are fixed per kind and language and never contain user text
+(design/security.md decision 14, T18).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import smtplib
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from flask import current_app, g, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import mail
+from app.clock import now_utc
+from app.events.queries import upcoming_occurrences
+from app.extensions import db
+from app.models import Event, OutboxMessage, Rsvp
+from app.venues.countries import place_line
+from app.web import format_when
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+_QUEUED_KEY = "vigil_outbox_queued"
+
+
+class NoticeKind(StrEnum):
+    CHANGED = "changed"
+    CANCELLED = "cancelled"
+    PROMOTED = "promoted"
+    MANAGE_LINK = "manage-link"
+
+
+_TEMPLATES = {
+    NoticeKind.CHANGED: "mail/changed.txt",
+    NoticeKind.CANCELLED: "mail/cancelled.txt",
+    NoticeKind.PROMOTED: "mail/promoted.txt",
+    NoticeKind.MANAGE_LINK: "mail/manage_link.txt",
+}
+
+
+def subject_for(kind: str, locale: str) -> str:
+    """The fixed subject of a ``kind`` of notice in ``locale``; never contains user text.
+
+    Raises ValueError for an unknown kind.
+    """
+    subject: str
+    with force_locale(locale):
+        if kind == NoticeKind.CHANGED:
+            subject = _("The time or place of an event you plan to attend has changed")
+        elif kind == NoticeKind.CANCELLED:
+            subject = _("An event you planned to attend is cancelled")
+        elif kind == NoticeKind.PROMOTED:
+            subject = _("A place became free: you are now on the list of people going")
+        elif kind == NoticeKind.MANAGE_LINK:
+            subject = _("Your link to change or cancel your RSVP")
+        else:
+            raise ValueError(f"unknown notice kind {kind!r}")
+    return subject
+
+
+def _event_url(event: Event) -> str:
+    # Notices are queued while serving a request, which knows the site's address.
+    # Outside one (a maintenance script without SERVER_NAME) only the path is known.
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for("events.show", slug=event.slug, _external=True)
+    return current_app.url_map.bind("localhost").build("events.show", {"slug": event.slug})
+
+
+def _when(event: Event) -> str:
+    """The next (or last) date of the event in venue time, with the zone."""
+    occurrences = upcoming_occurrences(event, limit=1)
+    if occurrences:
+        return format_when(occurrences[0].starts_at, occurrences[0].ends_at, event.timezone)
+    return format_when(event.starts_at, event.ends_at, event.timezone)
+
+
+def render_body(kind: str, event: Event, locale: str, **extra: Any) -> str:
+    """The plain-text body of a notice about ``event`` in ``locale``."""
+    with force_locale(locale):
+        return render_template(
+            _TEMPLATES[NoticeKind(kind)],
+            event=event,
+            when=_when(event),
+            place=place_line(event.venue, locale),
+            event_url=_event_url(event),
+            **extra,
+        )
+
+
+def _locale_of(rsvp: Rsvp) -> str:
+    """The supporter's language when they RSVPed; the site default if it is unknown now."""
+    if rsvp.locale in current_app.config["LANGUAGES"]:
+        return rsvp.locale
+    return str(current_app.config["DEFAULT_LOCALE"])
+
+
+def _recipients(rsvps: Iterable[Rsvp]) -> list[tuple[str, Rsvp]]:
+    """(address, RSVP) once per usable address, so nobody gets the same notice twice."""
+    chosen: dict[str, tuple[str, Rsvp]] = {}
+    for rsvp in rsvps:
+        if not rsvp.email:
+            continue
+        if not mail.is_valid_address(rsvp.email):
+            log.warning("rsvp %s has an unusable address; no notice queued", rsvp.id)
+            continue
+        chosen.setdefault(rsvp.email.lower(), (rsvp.email, rsvp))
+    return list(chosen.values())
+
+
+def _queue(kind: NoticeKind, event: Event, rsvps: Iterable[Rsvp], **extra: Any) -> int:
+    """Write one outbox message per address; flushes. Returns the number queued."""
+    bodies: dict[str, str] = {}
+    messages = []
+    for address, rsvp in _recipients(rsvps):
+        locale = _locale_of(rsvp)
+        if locale not in bodies:
+            bodies[locale] = render_body(kind, event, locale, **extra)
+        messages.append(
+            OutboxMessage(
+                event_id=event.id,
+                recipient=address,
+                kind=kind,
+                locale=locale,
+                body=bodies[locale],
+                attempts=0,
+                created_at=now_utc(),
+            )
+        )
+    if not messages:
+        return 0
+    db.session.add_all(messages)
+    db.session.flush()
+    g.setdefault(_QUEUED_KEY, []).extend(message.id for message in messages)
+    log.info("event %s: %s %s notices queued", event.id, len(messages), kind)
+    return len(messages)
+
+
+def _with_email(event: Event) -> list[Rsvp]:
+    return list(
+        db.session.scalars(
+            select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email.is_not(None)).order_by(Rsvp.id)
+        )
+    )
+
+
+def queue_event_changed(event: Event) -> int:
+    """Queue a "changed" notice (new time, place, link) to every RSVP with an address.
+
+    Call inside the transaction that changes the event, after flushing it. Flushes.
+    """
+    return _queue(NoticeKind.CHANGED, event, _with_email(event))
+
+
+def queue_event_cancelled(event: Event) -> int:
+    """Queue a "cancelled" notice (with the reason) to every RSVP with an address. Flushes."""
+    return _queue(NoticeKind.CANCELLED, event, _with_email(event), reason=event.cancel_reason)
+
+
+def queue_promoted(event: Event, promoted: Iterable[Rsvp]) -> int:
+    """Queue a "promoted" notice to each RSVP just moved from the waitlist. Flushes."""
+    return _queue(NoticeKind.PROMOTED, event, promoted)
+
+
+def send_manage_link(*, recipient: str, event: Event, manage_url: str, locale: str) -> bool:
+    """Mail the private manage link right away; call after the RSVP is committed.
+
+    ``manage_url`` is the full link including ``#token``. It is never stored (the
+    outbox would then hold a working token), so a failure is not retried: it is
+    logged without details and False is returned; the confirmation page still
+    shows the link. Never raises for mail problems.
+    """
+    try:
+        body = render_body(NoticeKind.MANAGE_LINK, event, locale, manage_url=manage_url)
+        mail.send_message(recipient, subject_for(NoticeKind.MANAGE_LINK, locale), body)
+    except (ValueError, OSError, smtplib.SMTPException):
+        log.warning("manage link for event %s not sent", event.id)
+        return False
+    return True
+
+
+@dataclasses.dataclass
+class DeliveryReport:
+    """What one delivery run did: sent, failed (kept for a retry), dropped, deferred."""
+
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+    deferred: int = 0  # not tried because the mail server could not be reached
+
+
+@dataclasses.dataclass(frozen=True)
+class _Claimed:
+    id: int
+    recipient: str
+    kind: str
+    locale: str
+    body: str
+    attempts: int
+
+
+def _read(message_id: int) -> _Claimed | None:
+    """The message as stored now, or None if it is gone; commits (ends the read)."""
+    row = db.session.execute(
+        select(
+            OutboxMessage.recipient,
+            OutboxMessage.kind,
+            OutboxMessage.locale,
+            OutboxMessage.body,
+            OutboxMessage.attempts,
+        ).where(OutboxMessage.id == message_id)
+    ).one_or_none()
+    db.session.commit()
+    if row is None:
+        return None
+    return _Claimed(message_id, row.recipient, row.kind, row.locale, row.body, row.attempts)
+
+
+def _take(message: _Claimed) -> bool:
+    """Raise the attempt count if nobody did since ``message`` was read; commits.
+
+    This compare-and-set is the claim: of two senders that read the same message,
+    only one sends it.
+    """
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.attempts == message.attempts)
+        .values(attempts=message.attempts + 1)
+    )
+    db.session.commit()
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _claim(message_id: int) -> _Claimed | None:
+    """The message to send now (its attempt count raised), or None if gone or taken."""
+    message = _read(message_id)
+    if message is None or not _take(message):
+        return None
+    return dataclasses.replace(message, attempts=message.attempts + 1)
+
+
+def _delete(message_id: int) -> None:
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+    db.session.commit()
+
+
+def _send_claimed(send: mail.SendFunction, message: _Claimed, report: DeliveryReport) -> bool:
+    """Send one claimed message; returns False if the connection is no longer usable."""
+    try:
+        send(message.recipient, subject_for(message.kind, message.locale), message.body)
+    except ValueError:
+        _delete(message.id)
+        report.dropped += 1
+        log.error("outbox message %s dropped: unusable recipient or subject", message.id)
+        return True
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning(
+            "outbox message %s not sent (attempt %s): %s",
+            message.id,
+            message.attempts,
+            type(exc).__name__,
+        )
+        if message.attempts >= MAX_ATTEMPTS:
+            _delete(message.id)
+            report.dropped += 1
+            log.error("outbox message %s given up after %s attempts", message.id, message.attempts)
+        else:
+            report.failed += 1
+        # A refusal of this message leaves the connection usable; anything else may not.
+        return isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused)
+    _delete(message.id)
+    report.sent += 1
+    return True
+
+
+def _deliver(message_ids: list[int]) -> DeliveryReport:
+    report = DeliveryReport()
+    if not message_ids:
+        return report
+    done = 0
+    try:
+        with mail.connection() as send:
+            for message_id in message_ids:
+                done += 1
+                message = _claim(message_id)
+                if message is not None and not _send_claimed(send, message, report):
+                    break
+    except (OSError, smtplib.SMTPException) as exc:
+        # Only opening the connection gets here: sending errors are handled per message.
+        db.session.rollback()
+        report.deferred = len(message_ids) - done
+        log.warning(
+            "mail server unavailable (%s); %s notices wait for `rsvp send-notices`",
+            type(exc).__name__,
+            report.deferred,
+        )
+    else:
+        report.deferred = len(message_ids) - done
+        if report.deferred:
+            log.warning("connection lost; %s notices wait for `rsvp send-notices`", report.deferred)
+    return report
+
+
+def deliver_queued() -> DeliveryReport:
+    """Try to send the notices queued in this request; call right after its commit.
+
+    Never raises for mail or database problems: the change is committed already, and
+    what could not be sent stays in the outbox for ``rsvp send-notices``.
+    """
+    queued: list[int] = g.pop(_QUEUED_KEY, [])
+    try:
+        return _deliver(queued)
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.warning("notice delivery stopped (%s); the outbox keeps the rest", type(exc).__name__)
+        return DeliveryReport(deferred=len(queued))
+
+
+def send_pending() -> DeliveryReport:
+    """Try to send every message in the outbox, oldest first (the CLI's retry)."""
+    message_ids = list(db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+    db.session.commit()
+    return _deliver(message_ids)
