@@ -374,7 +374,9 @@ class PlaceFilterForm(FlaskForm):
 
     country = CleanStringField(_l("Country code"), validators=[Length(max=2)])
     city = CleanStringField(_l("City"), validators=[Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()])
+    # Default "": a missing kind is then a valid choice, and WTForms does not load its
+    # own message catalog from disk to word an error that Optional() drops (measured).
+    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()], default="")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, abort, request, url_for
@@ -68,23 +69,55 @@ def _first_served(feed: str, etag: str, newest: datetime | None) -> datetime:
     return first
 
 
-def _serve(
-    key: str, feed: str, build: Callable[[], tuple[bytes, datetime | None]], disposition: str
-) -> BaseResponse:
-    entry = cache.get(key)
-    if not isinstance(entry, dict):
-        body, newest = build()
-        etag = hashlib.sha256(body).hexdigest()
-        entry = {"body": body, "etag": etag, "last_modified": _first_served(feed, etag, newest)}
-        cache.set(key, entry, timeout=RENDERED_FEED_SECONDS)
-    response = Response(entry["body"], content_type=CONTENT_TYPE)
-    response.set_etag(entry["etag"])
-    response.last_modified = entry["last_modified"]
+def _not_modified(meta: dict[str, Any]) -> bool:
+    """Whether the client's copy (If-None-Match, else If-Modified-Since) is current."""
+    if request.if_none_match:
+        return request.if_none_match.contains(meta["etag"])
+    since = request.if_modified_since
+    return since is not None and meta["last_modified"].replace(microsecond=0) <= since
+
+
+def _response(body: bytes | None, meta: dict[str, Any], disposition: str) -> BaseResponse:
+    """The feed response; ``body`` None means 304 Not Modified."""
+    response = Response(body or b"", content_type=CONTENT_TYPE)
+    response.set_etag(meta["etag"])
+    response.last_modified = meta["last_modified"]
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers["Content-Disposition"] = disposition
     # The body is in the visitor's language (cookie, else Accept-Language).
     response.vary.add("Accept-Language")
+    if body is None:
+        response.status_code = 304
+        return response
     return response.make_conditional(request)
+
+
+def _serve(
+    key: str,
+    feed: str,
+    build: Callable[[], tuple[bytes, datetime | None]],
+    disposition: str,
+    alias: str | None = None,
+) -> BaseResponse:
+    """Serve the feed cached under ``key``, building it on a miss.
+
+    A small entry (ETag, Last-Modified) answers conditional requests without reading
+    the body (~700 kB for 1,000 events) from the cache. ``alias`` stores that entry
+    under a second key too (see ``calendar``).
+    """
+    meta = cache.get(f"{key}:meta")
+    if isinstance(meta, dict) and _not_modified(meta):
+        return _response(None, meta, disposition)
+    body = cache.get(f"{key}:body")
+    if not isinstance(meta, dict) or not isinstance(body, bytes):
+        body, newest = build()
+        etag = hashlib.sha256(body).hexdigest()
+        meta = {"etag": etag, "last_modified": _first_served(feed, etag, newest)}
+        cache.set(f"{key}:body", body, timeout=RENDERED_FEED_SECONDS)
+        cache.set(f"{key}:meta", meta, timeout=RENDERED_FEED_SECONDS)
+    if alias is not None:
+        cache.set(alias, meta, timeout=RENDERED_FEED_SECONDS)
+    return _response(body, meta, disposition)
 
 
 def _calendar(events: Sequence[Event], feed: FeedInfo) -> tuple[bytes, datetime | None]:
@@ -97,6 +130,15 @@ def _calendar(events: Sequence[Event], feed: FeedInfo) -> tuple[bytes, datetime 
 @bp.get("/calendar.ics")
 def calendar() -> BaseResponse:
     """All public rallies and vigils, filtered like /events, as a subscribable feed."""
+    disposition = 'inline; filename="vigil.ics"'
+    # Calendar apps poll with the same query string every time: its validators are
+    # kept under the raw string, so a 304 needs neither the filter form nor SQL.
+    version = f"{current_generation()}:{now_utc().date()}:{get_locale()}"
+    alias = f"feed-raw:{version}:{request.query_string.decode('latin-1')}"
+    if request.if_none_match or request.if_modified_since:
+        meta = cache.get(alias)
+        if isinstance(meta, dict) and _not_modified(meta):
+            return _response(None, meta, disposition)
     form = FeedFilterForm(formdata=request.args)
     if not form.validate():
         fields = ", ".join(str(form[name].label.text) for name in form.errors)
@@ -104,7 +146,7 @@ def calendar() -> BaseResponse:
     args = form.canonical_args()
     query = urlencode(args)
     feed_id = f"{get_locale()}:{query}"
-    key = f"feed:{current_generation()}:{now_utc().date()}:{feed_id}"
+    key = f"feed:{version}:{query}"
 
     def build() -> tuple[bytes, datetime | None]:
         source = url_for("feeds.calendar", _external=True, **args)
@@ -120,7 +162,7 @@ def calendar() -> BaseResponse:
         )
         return _calendar(feed_events(form.filters(), now_utc()), feed)
 
-    return _serve(key, feed_id, build, 'inline; filename="vigil.ics"')
+    return _serve(key, feed_id, build, disposition, alias=alias)
 
 
 @bp.get("/events/<slug>.ics")
