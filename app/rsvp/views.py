@@ -92,6 +92,7 @@ def create(slug: str) -> Response | tuple[str, int]:
             display_name=form.display_name.data or None,
             party_size=form.party_size_value,
             email=form.notice_email,
+            locale=str(get_locale()),  # later notices are written in it
         )
     except RsvpClosedError as exc:  # it closed between our check and the locked one
         abort(409, description=_closed_message(exc.reason))

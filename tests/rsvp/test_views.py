@@ -335,3 +335,14 @@ def test_manage_attempts_share_one_limit(app: Flask, client: FlaskClient) -> Non
     response = client.post("/rsvp/manage", data={"token": "x" * 43, "csrf_token": token})
     assert response.headers.get("Retry-After")
     assert client.get("/rsvp/manage").status_code == 200  # only POSTs count
+
+
+def test_rsvp_remembers_the_page_language_for_later_notices(client: FlaskClient) -> None:
+    event = _event()
+    client.set_cookie("lang", "fa")
+    token = csrf_token(client, f"/events/{event.slug}")
+    response = client.post(
+        f"/events/{event.slug}/rsvp", data={"csrf_token": token, "party_size": "1"}
+    )
+    assert response.status_code == 303
+    assert [r.locale for r in all_rsvps()] == ["fa"]
