@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import cache, db
+from app.models import OutboxMessage, Rsvp
 
 P = ParamSpec("P")
 GENERATION_KEY = "page-generation"
@@ -56,8 +57,13 @@ def new_generation() -> None:
     _Generation.value, _Generation.checked_at = value, time.monotonic()
 
 
+# Changes no cached page shows: an RSVP rush must not empty the page cache.
+_NOT_SHOWN = (Rsvp, OutboxMessage)
+
+
 def _mark_dirty(session_: Session, *_args: Any) -> None:
-    if session_.new or session_.dirty or session_.deleted:
+    changed = (*session_.new, *session_.dirty, *session_.deleted)
+    if any(not isinstance(obj, _NOT_SHOWN) for obj in changed):
         session_.info[_DIRTY] = True
 
 

@@ -144,18 +144,20 @@ def is_slug(text: str) -> bool:
     return _SLUG.fullmatch(text) is not None
 
 
-def get_public_event_or_404(slug: str, viewer: User | None) -> Event:
+def get_public_event_or_404(slug: str, viewer: User | None, *, details: bool = True) -> Event:
     """The event with ``slug`` if the viewer may see it; 404 otherwise.
 
-    Drafts are visible only to their organizer and admins (as a preview).
+    Drafts are visible only to their organizer and admins (as a preview). With
+    ``details`` False only the event row is loaded (venue and dates lazily, if used).
     """
     if not is_slug(slug):
         abort(404)
-    event = db.session.scalar(
-        select(Event)
-        .where(Event.slug == slug)
-        .options(joinedload(Event.venue), joinedload(Event.organizer), selectinload(Event.skips))
-    )
+    query = select(Event).where(Event.slug == slug)
+    if details:
+        query = query.options(
+            joinedload(Event.venue), joinedload(Event.organizer), selectinload(Event.skips)
+        )
+    event = db.session.scalar(query)
     if event is None:
         abort(404)
     if not event.is_public and not _may_manage(event, viewer):

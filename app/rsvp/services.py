@@ -51,11 +51,21 @@ def hash_token(token: str) -> str:
 
 
 def _locked_event(event_id: int) -> Event | None:
-    """Start a write transaction holding the event's lock; the caller commits or rolls back."""
-    db.session.rollback()  # end any read transaction the request opened
-    # BEGIN IMMEDIATE on SQLite (see app.db.configure_sqlite); a no-op option elsewhere.
-    db.session.connection(execution_options={"sqlite_immediate": True})
-    return db.session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+    """Hold the event's write lock for the rest of the transaction; the caller ends it.
+
+    SQLite takes its one write lock only at BEGIN IMMEDIATE, so the request's read
+    transaction is ended first. PostgreSQL locks the event row inside the current
+    transaction; each later statement still sees the latest committed RSVPs.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.rollback()
+        db.session.connection(execution_options={"sqlite_immediate": True})
+    return db.session.scalar(
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # fresh values under the lock
+    )
 
 
 def going_count(event_id: int) -> int:

@@ -79,7 +79,8 @@ def create(slug: str) -> Response | tuple[str, int]:
     (cancelled, started, draft), 422 with the form again on invalid input.
     """
     viewer = current_user if current_user.is_authenticated else None
-    event = get_public_event_or_404(slug, viewer)
+    # The bare event row: this is the hot path of an RSVP rush (bench/rsvp.py).
+    event = get_public_event_or_404(slug, viewer, details=False)
     reason = closed_reason(event)
     if reason is not None:
         abort(409, description=_closed_message(reason))
