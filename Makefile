@@ -129,5 +129,10 @@ bench: $(VENV)/.installed-dev translations
 bench-feeds: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/feeds.py --postgres --reset $(BENCH_ARGS)
 
+# RSVPs/s with 50 clients and the overbooking count (must be 0); same database and Redis as bench.
+.PHONY: bench-rsvp
+bench-rsvp: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/rsvp.py --postgres --reset $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
