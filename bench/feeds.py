@@ -27,7 +27,7 @@ in a temporary folder: they must send no SQL), and the uncached build, whose med
 time over several builds, size and number of VEVENTs it reports. It adds
 ``--events`` more events and builds the feed again: the SQL count must not grow.
 
-Targets (issue: feed speed; they apply on PostgreSQL):
+Targets (they apply on PostgreSQL):
 
 - the 304 at least 0.60 x hello in requests/second;
 - a fresh (cached) 1,000-event feed at least 0.10 x hello;

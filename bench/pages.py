@@ -42,7 +42,7 @@ hello drifted by more than 20%, it says the ratios are unreliable: run it again.
 On PostgreSQL the script runs ANALYZE after seeding, as autovacuum would on a live
 site; without statistics the planner picks plans many times slower.
 
-Targets (issue: page speed; they apply on PostgreSQL):
+Targets (they apply on PostgreSQL):
 
 - ``/events`` at least 0.30 x hello in requests/second;
 - SQL statements per request independent of the number of events;

@@ -39,7 +39,7 @@ What it does, in order:
 Every POST must be answered 303; the others are counted by status (409: the event
 refused RSVPs; 500: for instance a lock timeout), as are failed connections.
 
-Targets (issue: RSVP speed and capacity):
+Targets:
 
 - at least 500 RSVPs/second with 50 concurrent clients on PostgreSQL (2-core machine);
 - 0 overbooked, on every database, in the measured event and in every race.

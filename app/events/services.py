@@ -118,31 +118,22 @@ def _apply(event: Event, data: EventInput, venue: Venue) -> None:
     event.skips = [current.get(day) or OccurrenceSkip(occurs_on=day) for day in sorted(wanted)]
 
 
+def _time_and_place_key(event: Event) -> tuple[object, ...]:
+    """What supporters who left an e-mail are told about when it changes."""
+    return (
+        event.venue_id,
+        event.starts_at,
+        event.ends_at,
+        event.timezone,
+        event.repeat,
+        event.repeat_until_on,
+        tuple(sorted(skip.occurs_on for skip in event.skips)),
+    )
+
+
 def _schedule_key(event: Event) -> tuple[object, ...]:
     """What calendar clients must be told about (design/ical.md: SEQUENCE)."""
-    return (
-        event.venue_id,
-        event.starts_at,
-        event.ends_at,
-        event.timezone,
-        event.repeat,
-        event.repeat_until_on,
-        tuple(sorted(skip.occurs_on for skip in event.skips)),
-        event.status,
-    )
-
-
-def _time_and_place_key(event: Event) -> tuple[object, ...]:
-    """What supporters who left an e-mail are told about when it changes (issue 4)."""
-    return (
-        event.venue_id,
-        event.starts_at,
-        event.ends_at,
-        event.timezone,
-        event.repeat,
-        event.repeat_until_on,
-        tuple(sorted(skip.occurs_on for skip in event.skips)),
-    )
+    return (*_time_and_place_key(event), event.status)
 
 
 def _capacity_grew(before: int | None, after: int | None) -> bool:

@@ -1,6 +1,6 @@
 """E-mail notices to supporters who left an address, through an outbox.
 
-How a notice travels (issue 4, "Notices"):
+How a notice travels:
 
 1. The operation that changes things (an organizer's edit or cancellation, a
    waitlist promotion) calls a ``queue_…`` function. It writes one
