@@ -10,6 +10,7 @@ tests fail: they never skip.
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 import re
 import shutil
@@ -170,3 +171,29 @@ def login(client: FlaskClient, email: str, password: str) -> Any:
     return client.post(
         "/auth/login", data={"email": email, "password": password, "csrf_token": token}
     )
+
+
+@pytest.fixture
+def app_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Capture every record at DEBUG, including from loggers that were switched off.
+
+    Alembic's logging set-up (migrations/env.py) could disable loggers that exist
+    when the suite migrates its template database; without this, the app's
+    records might never reach caplog and a "no PII in logs" test could not fail.
+    """
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    disabled = [logger for logger in loggers if logger.disabled]
+    for logger in disabled:
+        logger.disabled = False
+    caplog.set_level(logging.DEBUG)
+    for name in ("app", "flask-limiter", "werkzeug"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    try:
+        yield caplog
+    finally:
+        for logger in disabled:
+            logger.disabled = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -21,33 +20,6 @@ CANARY_PASSWORD = "canary password 7f3a wrong one"
 CANARY_GOOD_PASSWORD = "canary password 7f3a right one"
 CANARIES = (CANARY_EMAIL, "canary-7f3a", CANARY_NAME, CANARY_IP, "canary password 7f3a")
 _DOTTED_QUAD = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
-
-
-@pytest.fixture
-def app_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Capture every record at DEBUG, including from loggers that were switched off.
-
-    migrations/env.py calls logging.config.fileConfig(), which disables every
-    logger that exists at that moment (app.*, flask-limiter); the suite migrates
-    its template database before the tests run, so without this the app's
-    records would silently never reach caplog and this test could not fail.
-    """
-    loggers = [
-        logger
-        for logger in logging.root.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger)
-    ]
-    disabled = [logger for logger in loggers if logger.disabled]
-    for logger in disabled:
-        logger.disabled = False
-    caplog.set_level(logging.DEBUG)
-    for name in ("app", "flask-limiter", "werkzeug"):
-        caplog.set_level(logging.DEBUG, logger=name)
-    try:
-        yield caplog
-    finally:
-        for logger in disabled:
-            logger.disabled = True
 
 
 def _limiter_storage_text() -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -85,34 +84,6 @@ def test_the_code_is_stored_only_as_its_sha256(client: FlaskClient) -> None:
     assert all(token not in str(value) for value in values)
 
 
-@pytest.fixture
-def app_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Every record at DEBUG, also from loggers that migrations/env.py switched off.
-
-    The same set-up as tests/core/test_logging.py: without re-enabling those
-    loggers, the app's records would never reach caplog and the test could not fail.
-    """
-    loggers = [
-        logger
-        for logger in logging.root.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger)
-    ]
-    disabled = [logger for logger in loggers if logger.disabled]
-    for logger in disabled:
-        logger.disabled = False
-    caplog.set_level(logging.DEBUG)
-    for name in ("app", "flask-limiter", "werkzeug"):
-        caplog.set_level(logging.DEBUG, logger=name)
-    try:
-        yield caplog
-    finally:
-        for logger in disabled:
-            logger.disabled = True
-
-
-@pytest.mark.parametrize(
-    "app_overrides", [{"TRUSTED_PROXIES": 0}, {"TRUSTED_PROXIES": 1}], ids=["direct", "proxied"]
-)
 def test_rsvp_manage_and_cancel_leave_no_canary_in_logs(
     app: Flask, app_logs: pytest.LogCaptureFixture
 ) -> None:
