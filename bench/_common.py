@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import platform
 import re
@@ -825,6 +826,36 @@ def finish_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> 
         parser.error("--seconds must be 0.5 to 600 and --warmup 0 to 60")
     args.client_processes = max(1, min(args.client_processes, args.connections))
     return args
+
+
+Target = tuple[str, bool, str]
+
+
+def finish(
+    args: argparse.Namespace,
+    payload: dict[str, Any],
+    targets: Sequence[Target],
+    *,
+    invalid: bool,
+) -> int:
+    """Write ``payload`` (plus the targets) to ``--json`` and return the exit code.
+
+    1 when the run is ``invalid`` (failed requests, broken capacity), 3 with
+    ``--check`` when a target is missed, else 0.
+    """
+    if args.json:
+        payload = {
+            **payload,
+            "targets": [{"target": n, "met": m, "detail": d} for n, m, d in targets],
+        }
+        args.json.write_text(
+            json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    if invalid:
+        return 1
+    if args.check and not all(met for _, met, _ in targets):
+        return 3
+    return 0
 
 
 def machine_facts(args: argparse.Namespace, database: Database) -> dict[str, Any]:

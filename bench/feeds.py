@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import multiprocessing
 import secrets
 import shutil
@@ -72,6 +71,7 @@ from _common import (
     close_database,
     failed_requests,
     fetch,
+    finish,
     finish_args,
     flask_command,
     gunicorn,
@@ -439,28 +439,14 @@ def report(
         print(
             f"\n{failures} requests failed or had an unexpected status: the figures are not valid."
         )
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "facts": facts,
-                    "baseline_requests_per_s": baseline,
-                    "routes": {key: asdict(route) for key, route in routes.items()},
-                    "builds": [asdict(build) for build in builds],
-                    "targets": [{"target": n, "met": m, "detail": d} for n, m, d in targets],
-                    "table": table,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-    if failures:
-        return 1
-    if args.check and not all(met for _, met, _ in targets):
-        return 3
-    return 0
+    payload = {
+        "facts": facts,
+        "baseline_requests_per_s": baseline,
+        "routes": {key: asdict(route) for key, route in routes.items()},
+        "builds": [asdict(build) for build in builds],
+        "table": table,
+    }
+    return finish(args, payload, targets, invalid=bool(failures))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -76,7 +76,6 @@ a setup command or gunicorn failed).
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import re
 import secrets
@@ -100,6 +99,7 @@ from _common import (
     close_database,
     failed_requests,
     fetch,
+    finish,
     finish_args,
     flask_command,
     gunicorn,
@@ -370,28 +370,14 @@ def report(
     failures = failed_requests(list(routes.values()))
     if failures:
         print(f"\n{failures} requests failed or were not 2xx: the figures are not valid.")
-    if args.json:
-        routes_json = {key: asdict(route) for key, route in routes.items()}
-        args.json.write_text(
-            json.dumps(
-                {
-                    "facts": facts,
-                    "baseline_requests_per_s": baseline,
-                    "routes": routes_json,
-                    "targets": [{"target": n, "met": m, "detail": d} for n, m, d in targets],
-                    "table": markdown_table(list(routes.values()), facts),
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-    if failures:
-        return 1
-    if args.check and not all(met for _, met, _ in targets):
-        return 3
-    return 0
+    routes_json = {key: asdict(route) for key, route in routes.items()}
+    payload = {
+        "facts": facts,
+        "baseline_requests_per_s": baseline,
+        "routes": routes_json,
+        "table": markdown_table(list(routes.values()), facts),
+    }
+    return finish(args, payload, targets, invalid=bool(failures))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import multiprocessing
 import os
 import re
@@ -100,6 +99,7 @@ from _common import (
     bench_parser,
     close_database,
     failed_requests,
+    finish,
     finish_args,
     flask_command,
     gunicorn,
@@ -962,35 +962,21 @@ def report(
         )
     if wrong:
         print("\nRSVPs were overbooked or a place was lost: capacity is not exact.")
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "facts": facts,
-                    "baseline_requests_per_s": baseline,
-                    "routes": {key: asdict(route) for key, route in routes.items()},
-                    "measured_event": asdict(measured)
-                    | {"overbooked": measured.overbooked, "lost_place": measured.lost_place},
-                    "races": [
-                        {key: value for key, value in asdict(race).items() if key != "latencies_s"}
-                        | {"last_answer_ms": race.last_answer_ms}
-                        for race in races
-                    ],
-                    "in_process": asdict(in_process),
-                    "targets": [{"target": n, "met": m, "detail": d} for n, m, d in targets],
-                    "table": table,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
-    if failures or wrong:
-        return 1
-    if args.check and not all(met for _, met, _ in targets):
-        return 3
-    return 0
+    payload = {
+        "facts": facts,
+        "baseline_requests_per_s": baseline,
+        "routes": {key: asdict(route) for key, route in routes.items()},
+        "measured_event": asdict(measured)
+        | {"overbooked": measured.overbooked, "lost_place": measured.lost_place},
+        "races": [
+            {key: value for key, value in asdict(race).items() if key != "latencies_s"}
+            | {"last_answer_ms": race.last_answer_ms}
+            for race in races
+        ],
+        "in_process": asdict(in_process),
+        "table": table,
+    }
+    return finish(args, payload, targets, invalid=bool(failures) or wrong)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
