@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
+from sqlalchemy import event as sa_event
 
 from app import clock, create_app
 from app.extensions import db
@@ -197,3 +199,18 @@ def app_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixt
     finally:
         for logger in disabled:
             logger.disabled = True
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database while the block runs."""
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from app import pagecache
 from app.extensions import cache, db
 from app.models import Event
+from tests.conftest import sql_statements
 from tests.events.helpers import berlin, event_form, post_event, signed_in
 from tests.factories import PASSWORD, make_user
-
-
-@contextmanager
-def sql_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _publish(client: FlaskClient, title: str) -> Event:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event as sa_event
 
 from app import clock
-from app.extensions import db
 from app.models import Event, Venue
+from tests.conftest import sql_statements
 from tests.factories import make_event, make_venue
 
 
@@ -96,21 +93,6 @@ def test_past_events_are_reachable_but_not_listed(client: FlaskClient) -> None:
     assert "Past rally" in client.get("/events?from=2026-12-01").get_data(as_text=True)
 
 
-@contextmanager
-def count_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def _record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", _record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", _record)
-
-
 def test_query_count_does_not_grow_with_events(app: Flask, client: FlaskClient) -> None:
     berlin, london = _places()
     _event(berlin, "First", 3)
@@ -119,7 +101,7 @@ def test_query_count_does_not_grow_with_events(app: Flask, client: FlaskClient) 
     def counts() -> tuple[int, int, int]:
         result = []
         for url in ("/", "/events", f"/events/{event.slug}"):
-            with count_queries(app) as statements:
+            with sql_statements() as statements:
                 assert client.get(url).status_code == 200
             result.append(len(statements))
         return result[0], result[1], result[2]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -12,7 +10,6 @@ import recurring_ical_events
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from icalendar import Event as VEvent
-from sqlalchemy import event as sa_event
 
 from app.events.services import EventInput
 from app.extensions import db
@@ -142,19 +139,3 @@ def starts(body: bytes, uid: str, start: date, stop: date) -> list[datetime]:
 def physical_lines(body: bytes) -> list[bytes]:
     assert body.endswith(b"\r\n")
     return body[: -len(b"\r\n")].split(b"\r\n")
-
-
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    """SQL statements sent while the block runs."""
-    statements: list[str] = []
-
-    def _record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", _record)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", _record)

@@ -23,11 +23,10 @@ from app import clock
 from app.events.services import cancel_event, update_event
 from app.extensions import db
 from app.models import Event
-from tests.conftest import DEFAULT_NOW, login
+from tests.conftest import DEFAULT_NOW, login, sql_statements
 from tests.factories import PASSWORD, make_event, make_user
 from tests.feeds.helpers import (
     berlin,
-    count_queries,
     event_input,
     get_feed,
     parse,
@@ -265,7 +264,7 @@ def test_conditional_and_repeated_gets_run_no_sql_and_no_builder(
         first = client.get(url)
         db.session.commit()
         before = len(builds)
-        with count_queries() as statements:
+        with sql_statements() as statements:
             conditional = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
             by_date = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
             fresh = client.get(url)
@@ -281,12 +280,12 @@ def test_first_build_runs_few_queries_whatever_the_number_of_events(client: Flas
     place = berlin()
     make_event(place, title="One")
     db.session.commit()
-    with count_queries() as few:
+    with sql_statements() as few:
         get_feed(client, "/calendar.ics")
     for n in range(5):
         make_event(place, title=f"More {n}")
     db.session.commit()
-    with count_queries() as many:
+    with sql_statements() as many:
         get_feed(client, "/calendar.ics")
     assert len(many) == len(few) <= 3
 
