@@ -63,9 +63,21 @@ def create_app(
     from app.events import bp as events_bp
     from app.events.organize import bp as organize_bp
     from app.feeds import bp as feeds_bp
+    from app.maps import bp as maps_bp
+    from app.maps.vendor import bp as vendor_bp
     from app.rsvp import bp as rsvp_bp
 
-    for blueprint in (campaign_bp, auth_bp, events_bp, organize_bp, admin_bp, feeds_bp, rsvp_bp):
+    for blueprint in (
+        campaign_bp,
+        auth_bp,
+        events_bp,
+        organize_bp,
+        admin_bp,
+        feeds_bp,
+        rsvp_bp,
+        maps_bp,
+        vendor_bp,
+    ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

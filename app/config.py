@@ -8,6 +8,7 @@ whose attendees are at risk never runs on a guessable fallback secret.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -69,6 +70,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_CACHE_SECONDS", int, 60, "How long public pages are cached; 0 turns it off."),
     Setting("CACHE_DIR", str, None, "Page cache directory when Redis is not set."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
+    Setting(
+        "TILE_URL",
+        str,
+        None,
+        "Street-map tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png; unset: offline map.",
+    ),
+    Setting("TILE_ATTRIBUTION", str, "", "Credit shown under the tiles (plain text)."),
 )
 
 LANGUAGES = ("en", "fa")
@@ -142,6 +150,7 @@ def load_config(
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STRATEGY="moving-window",
         LANGUAGES=LANGUAGES,
+        TILE_ORIGIN=tile_origin(values["TILE_URL"]) if values["TILE_URL"] else None,
     )
     return values
 
@@ -208,6 +217,28 @@ def validate(values: Mapping[str, Any]) -> None:
         _check_rate_limit(key, values[key])
     if values["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("VIGIL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    if values["TILE_URL"]:
+        tile_origin(values["TILE_URL"])
+    if len(values["TILE_ATTRIBUTION"]) > 200:
+        raise ConfigError("VIGIL_TILE_ATTRIBUTION must be at most 200 characters.")
+
+
+# The tile URL goes into the Content-Security-Policy header: no spaces, quotes or ';'.
+_TILE_URL = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?/[A-Za-z0-9._~/{}@-]*$")
+
+
+def tile_origin(url: str) -> str | None:
+    """The tile server's origin (scheme://host[:port]); None for a path on this site.
+
+    Raises ConfigError for a URL a browser should not be pointed at.
+    """
+    match = _TILE_URL.match(url)
+    if match is None or not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise ConfigError(
+            "VIGIL_TILE_URL must be an http(s) URL or a path holding {z}, {x} and {y}, "
+            "e.g. https://tiles.example.org/{z}/{x}/{y}.png."
+        )
+    return match.group(1)
 
 
 def _check_database_url(url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 
@@ -66,6 +67,12 @@ def init_app(app: Flask) -> None:
             # Calendar clients show or log the body: plain text, not a page (design/ical.md).
             response.set_data(custom or _messages().get(code, _messages()[400]))
             response.content_type = "text/plain; charset=utf-8"
+            return response
+        if request.path.endswith((".geojson", ".json")):
+            # Read by the map's script, which shows the message (static/js/maps.js).
+            message = custom or _messages().get(code, _messages()[400])
+            response.set_data(json.dumps({"error": message}, ensure_ascii=False))
+            response.content_type = "application/json; charset=utf-8"
             return response
         body, status = render_error(code, custom)
         response.set_data(body)

@@ -17,13 +17,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec
 
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import cache, db
 from app.models import OutboxMessage, Rsvp
+from app.web import script_hashes
 
 P = ParamSpec("P")
 GENERATION_KEY = "page-generation"
@@ -89,13 +90,15 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
         if not _cacheable():
             return view(*args, **kwargs)
         key = f"page:{current_generation()}:{get_locale()}:{request.full_path}"
-        page = cache.get(key)
-        if isinstance(page, str):
+        cached = cache.get(key)
+        if isinstance(cached, tuple):
+            page, hashes = cached
+            g.script_hashes = list(hashes)  # the page's inline scripts (app.web)
             return page
         result = view(*args, **kwargs)
         # Only a plain 200 page, and only if rendering put nothing in the session.
         if isinstance(result, str) and not session:
-            cache.set(key, result)
+            cache.set(key, (result, tuple(script_hashes())))
         return result
 
     return wrapper

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from flask import Flask, Response, current_app, redirect, request, session, url_for
+from babel.numbers import format_decimal
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -19,14 +22,14 @@ from app.safe_redirect import safe_next
 
 LANG_COOKIE = "lang"
 
-# design/security.md decision 5 and T38.
+# design/security.md decision 5 and T38. Inline scripts run only by their hash
+# (allow_inline_script); images may also come from the operator's tile server.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'; object-src 'none'"
+    "default-src 'none'; script-src 'self'{scripts}; style-src 'self'; "
+    "img-src 'self' data:{images}; font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
 )
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -36,6 +39,28 @@ SECURITY_HEADERS = {
 }
 # Pages that show account or organizer data must not be cached anywhere.
 PRIVATE_PREFIXES = ("/auth/", "/organize/", "/admin/", "/rsvp/")
+
+
+def allow_inline_script(source: str) -> None:
+    """Let this response's page run the inline script ``source`` (exactly, by its hash).
+
+    Only for scripts whose user text went through app.maps.folium.safe_text: a hash
+    blesses whatever the script contains (design/security.md §3.1).
+    """
+    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+    g.setdefault("script_hashes", []).append(f"'sha256-{digest}'")
+
+
+def script_hashes() -> list[str]:
+    """The hashes allowed so far in this request (the page cache stores them with a page)."""
+    hashes: list[str] = g.get("script_hashes", [])
+    return hashes
+
+
+def _content_security_policy() -> str:
+    scripts = "".join(f" {digest}" for digest in script_hashes())
+    origin = current_app.config["TILE_ORIGIN"]
+    return CONTENT_SECURITY_POLICY.format(scripts=scripts, images=f" {origin}" if origin else "")
 
 
 class IdConverter(IntegerConverter):
@@ -107,6 +132,12 @@ def format_calendar_date(day: date) -> str:
     return format_date(day, format="medium", locale=str(get_locale()))
 
 
+def format_distance(km: float) -> str:
+    """A distance in km for people: "3.4" below 10 km, whole kilometres above."""
+    value = round(km, 1) if km < 10 else round(km)
+    return format_decimal(value, locale=str(get_locale()))
+
+
 def init_app(app: Flask) -> None:
     """Register converters, template helpers, the language switch and response headers."""
     app.url_map.converters["id"] = IdConverter
@@ -119,6 +150,7 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale,
         languages=LANGUAGES,
         zone_abbreviation=zone_abbreviation,
+        distance=format_distance,
     )
 
     @app.context_processor
@@ -158,6 +190,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", _content_security_policy())
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.path.startswith(PRIVATE_PREFIXES):

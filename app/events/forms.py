@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.clock import now_utc
+from app.events.queries import EventFilters
 from app.events.recurrence import MAX_SERIES_DAYS, LocalTimeError, series_dates, to_utc
 from app.events.services import EventInput, NewVenue
 from app.forms import CleanStringField, CleanTextAreaField
@@ -34,9 +35,12 @@ from app.models.event import (
 )
 from app.venues.coordinates import parse_coordinate
 from app.venues.countries import is_country_code
+from app.venues.geo import Near, parse_position
 from app.venues.timezones import is_known_zone, zone_for_point
 
 OTHER_VENUE = "other"
+RADIUS_DEFAULT_KM = 50
+RADIUS_MAX_KM = 2000
 MAX_DURATION = timedelta(days=7)
 # Far enough ahead for any real planning; keeps dates in a sane range.
 MAX_LEAD = timedelta(days=3 * 366)
@@ -255,6 +259,15 @@ class EventForm(FlaskForm):
             timezone=zone,
         )
 
+    def typed_position(self) -> tuple[float | None, float | None]:
+        """The other address's latitude and longitude as typed, if both are valid."""
+        try:
+            latitude = parse_coordinate(self.venue_latitude.data or "", kind="latitude")
+            longitude = parse_coordinate(self.venue_longitude.data or "", kind="longitude")
+        except ValueError:
+            return None, None
+        return latitude, longitude
+
     @staticmethod
     def _coordinate(field: CleanStringField, kind: Any) -> float | None:
         if not field.data:
@@ -367,7 +380,7 @@ class CancelForm(FlaskForm):
 
 
 class PlaceFilterForm(FlaskForm):
-    """Query-string filters shared by /events and /calendar.ics; invalid values are a 400."""
+    """Query-string filters shared by /events, /map and the feeds; invalid values are a 400."""
 
     class Meta:
         csrf = False
@@ -377,10 +390,21 @@ class PlaceFilterForm(FlaskForm):
     # Default "": a missing kind is then a valid choice, and WTForms does not load its
     # own message catalog from disk to word an error that Optional() drops (measured).
     kind = SelectField(_l("Kind"), choices=[], validators=[Optional()], default="")
+    near = CleanStringField(
+        _l("Near"),
+        validators=[Length(max=100)],
+        description=_l("A city, or a position as latitude,longitude."),
+    )
+    radius_km = IntegerField(
+        _l("Radius (km)"),
+        validators=[Optional(), NumberRange(min=1, max=RADIUS_MAX_KM)],
+        default=RADIUS_DEFAULT_KM,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind.choices = [("", _("Any kind")), *kind_choices()]
+        self.near_point: Near | None = None
 
     @property
     def country_code(self) -> str | None:
@@ -391,7 +415,21 @@ class PlaceFilterForm(FlaskForm):
         if self.country_code and not is_country_code(self.country_code):
             self.country.errors = [_("Enter a two-letter country code such as DE.")]
             ok = False
+        if self.near.data and not self.near.errors:
+            position = parse_position(self.near.data)
+            if position is None:
+                self.near.errors = [_("Unknown place. Enter a city or latitude,longitude.")]
+                ok = False
+            else:
+                radius = self.radius_km.data or RADIUS_DEFAULT_KM
+                self.near_point = Near(position[0], position[1], radius)
         return ok
+
+    def error_message(self) -> str:
+        """Which filters are invalid, for the 400 answer."""
+        fields = ", ".join(str(self[name].label.text) for name in self.errors)
+        message: str = _("Some filters are not valid: %(fields)s.", fields=fields)
+        return message
 
 
 class FilterForm(PlaceFilterForm):
@@ -414,3 +452,15 @@ class FilterForm(PlaceFilterForm):
             self.to_on.errors = [_("'To' must not be before 'From'.")]
             ok = False
         return ok
+
+    def filters(self) -> EventFilters:
+        """The validated filters; call after ``validate()`` returned True."""
+        return EventFilters(
+            country=self.country_code,
+            city=self.city.data or None,
+            kind=self.kind.data or None,
+            from_on=self.from_on.data,
+            to_on=self.to_on.data,
+            q=self.q.data or None,
+            near=self.near_point,
+        )

@@ -15,9 +15,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.clock import now_utc
 from app.extensions import db
 from app.models import Event, EventStatus, Occurrence, User, Venue
+from app.venues.geo import Near, around, venue_distance_km
 
 T = TypeVar("T")
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+NEAR_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Listing:
     occurrence: Occurrence
     event: Event
     venue: Venue
+    distance_km: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class EventFilters:
     from_on: date | None = None
     to_on: date | None = None
     q: str | None = None
+    near: Near | None = None
 
 
 def _like(text: str) -> str:
@@ -82,7 +86,7 @@ def filter_places(
     return query
 
 
-def _listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
+def listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
     query = (
         select(Occurrence, Event, Venue)
         .join(Event, Occurrence.event_id == Event.id)
@@ -113,8 +117,15 @@ def _listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
 
 
 def upcoming_listings(filters: EventFilters, page: int, per_page: int) -> Page[Listing]:
-    """Occurrences of public events matching ``filters``, soonest first; two queries."""
-    query = _listing_query(filters)
+    """Occurrences of public events matching ``filters``, soonest first; two queries.
+
+    With ``filters.near``, those within its radius, nearest first (one query).
+    """
+    query = listing_query(filters)
+    if filters.near is not None:
+        found = nearest_listings(query, filters.near)
+        start = (page - 1) * per_page
+        return Page(found[start : start + per_page], page=page, per_page=per_page, total=len(found))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.execute(
         query.order_by(Occurrence.starts_at, Occurrence.id)
@@ -125,10 +136,28 @@ def upcoming_listings(filters: EventFilters, page: int, per_page: int) -> Page[L
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
+def nearest_listings(query: Select[Occurrence, Event, Venue], near: Near) -> list[Listing]:
+    """The rows of ``query`` within ``near``'s radius, nearest first, then soonest.
+
+    Distances are computed here after a bounding box in SQL; at most NEAR_ROWS
+    upcoming rows are considered, so a huge radius cannot load the whole table.
+    """
+    rows = db.session.execute(
+        around(query, near).order_by(Occurrence.starts_at, Occurrence.id).limit(NEAR_ROWS)
+    ).all()
+    found = []
+    for occurrence, event, venue in rows:
+        distance = venue_distance_km(near, venue)
+        if distance is not None and distance <= near.radius_km:
+            found.append(Listing(occurrence, event, venue, distance))
+    found.sort(key=lambda listing: (listing.distance_km, listing.occurrence.starts_at))
+    return found
+
+
 def next_listings(limit: int) -> list[Listing]:
     """The next ``limit`` upcoming occurrences of public events (home page)."""
     rows = db.session.execute(
-        _listing_query(EventFilters()).order_by(Occurrence.starts_at, Occurrence.id).limit(limit)
+        listing_query(EventFilters()).order_by(Occurrence.starts_at, Occurrence.id).limit(limit)
     ).all()
     return [Listing(occurrence, event, venue) for occurrence, event, venue in rows]
 

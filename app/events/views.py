@@ -4,34 +4,22 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.events import bp
 from app.events.forms import FilterForm
 from app.events.queries import (
-    EventFilters,
     get_public_event_or_404,
     upcoming_listings,
     upcoming_occurrences,
 )
 from app.feeds.links import add_links, subscribe_links
+from app.maps.rendering import tile_settings, venue_map
 from app.markdown import render_markdown
 from app.pagecache import cached_page
 from app.rsvp.forms import RsvpForm
 from app.rsvp.queries import rsvp_panel
 from app.venues.countries import country_name, place_line
-
-
-def _filters(form: FilterForm) -> EventFilters:
-    return EventFilters(
-        country=form.country_code,
-        city=form.city.data or None,
-        kind=form.kind.data or None,
-        from_on=form.from_on.data,
-        to_on=form.to_on.data,
-        q=form.q.data or None,
-    )
 
 
 @bp.get("/events")
@@ -40,10 +28,9 @@ def index() -> tuple[str, int] | str:
     """Upcoming rallies and vigils, soonest first, filtered by the query string."""
     form = FilterForm(formdata=request.args)
     if not form.validate():
-        fields = ", ".join(str(form[name].label.text) for name in form.errors)
-        abort(400, description=_("Some filters are not valid: %(fields)s.", fields=fields))
+        abort(400, description=form.error_message())
     page = upcoming_listings(
-        _filters(form), form.page.data or 1, current_app.config["EVENTS_PER_PAGE"]
+        form.filters(), form.page.data or 1, current_app.config["EVENTS_PER_PAGE"]
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     subscribe = subscribe_links(args)
@@ -70,4 +57,6 @@ def show(slug: str) -> str:
         calendar_links=calendar_links,
         rsvp=rsvp_panel(event),
         rsvp_form=RsvpForm(),
+        venue_map=venue_map(event.venue),
+        tiles=tile_settings(),
     )

@@ -141,8 +141,7 @@ def calendar() -> BaseResponse:
             return _response(None, meta, disposition)
     form = FeedFilterForm(formdata=request.args)
     if not form.validate():
-        fields = ", ".join(str(form[name].label.text) for name in form.errors)
-        abort(400, description=_("Some filters are not valid: %(fields)s.", fields=fields))
+        abort(400, description=form.error_message())
     args = form.canonical_args()
     query = urlencode(args)
     feed_id = f"{get_locale()}:{query}"

@@ -51,7 +51,9 @@ def assert_security_headers(response: TestResponse) -> None:
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert headers.get("Referrer-Policy") == "no-referrer", where
     permissions = headers.get("Permissions-Policy", "")
-    for feature in ("geolocation=()", "camera=()", "microphone=()"):
+    # Only the map's "use my location" button may ask for the position, and only here.
+    location = "geolocation=(self)" if response.request.path == "/map" else "geolocation=()"
+    for feature in (location, "camera=()", "microphone=()"):
         assert feature in permissions, (where, feature)
     assert headers.get("X-Frame-Options") == "DENY", where
     assert headers.get("Cross-Origin-Opener-Policy") == "same-origin", where

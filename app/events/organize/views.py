@@ -17,6 +17,7 @@ from app.events.queries import get_owned_event_or_404, owned_events
 from app.events.services import cancel_event, create_event, duplicate_event, update_event
 from app.extensions import db, login_manager
 from app.forms import EmptyForm
+from app.maps.rendering import picker_map, tile_settings
 from app.models import Event
 from app.rsvp.notices import deliver_queued
 from app.rsvp.queries import RsvpRow, attendance, event_rsvps
@@ -43,7 +44,11 @@ def index() -> str:
 
 def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:
     status = 422 if form.is_submitted() else 200
-    return render_template("events/organize/form.html", form=form, event=event), status
+    picker = picker_map(*form.typed_position())
+    page = render_template(
+        "events/organize/form.html", form=form, event=event, picker=picker, tiles=tile_settings()
+    )
+    return page, status
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

@@ -1,0 +1,107 @@
+"""folium maps that make no third-party request and run no event text as code.
+
+design/security.md §3.1: folium's defaults load Leaflet, jQuery, Bootstrap and
+fonts from five CDNs and tiles from openstreetmap.org; its popups and tooltips
+run hostile titles. Here every map has no tiles of folium's (the offline base
+layer and the operator's optional tiles are added by static/js/maps.js), its
+assets are our own copies (app.maps.vendor), text reaches folium only through
+``safe_text``, and the one inline script folium writes runs by its hash.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from flask import current_app, request
+from markupsafe import Markup
+
+from app.models import Venue
+from app.web import allow_inline_script
+
+
+def safe_text(text: str) -> str:
+    """``text`` as inert HTML inside folium's JavaScript template literals.
+
+    HTML escaping alone leaves ``${…}``, backslashes and backticks, which end or
+    run code inside the literal folium writes (design/security.md §3.1).
+    """
+    escaped = html.escape(text, quote=True)
+    return escaped.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """A folium map as two pieces of a page: its element and its inline script."""
+
+    element: Markup
+    script: Markup
+
+
+def new_map(name: str, **options: Any) -> folium.Map:
+    """A map without folium's tiles, whose JavaScript variable is ``map_<name>``.
+
+    The stable name lets static/js/maps.js find the Leaflet map folium created.
+    """
+    figure = folium.Map(tiles=None, **options)
+    figure._id = name
+    return figure
+
+
+def render(figure: folium.Map) -> RenderedMap:
+    """Render ``figure``'s element and script, and allow the script by its hash.
+
+    folium's header (CDN links, inline styles) is not used: base.html loads our
+    own copies of Leaflet (templates/maps/_assets.html) and site.css sizes maps.
+    """
+    root: Any = figure.get_root()  # a branca Figure: typed as a bare Element
+    root.render()
+    script = root.script.render()
+    allow_inline_script(script)
+    # Both come from folium's templates with our text already passed through safe_text.
+    return RenderedMap(element=Markup(root.html.render()), script=Markup(script))  # noqa: S704
+
+
+WORLD = (25.0, 10.0)
+
+
+def tile_settings() -> dict[str, str | bool]:
+    """The operator's street tiles, and whether loading them needs the visitor's consent.
+
+    Tiles from another origin show that host the visitor's IP address, so they are
+    loaded only after the visitor agrees (design/security.md decision 3).
+    """
+    url = current_app.config["TILE_URL"] or ""
+    origin = current_app.config["TILE_ORIGIN"]
+    return {
+        "url": url,
+        "attribution": current_app.config["TILE_ATTRIBUTION"],
+        "consent": bool(origin) and origin != request.host_url.rstrip("/"),
+        "host": origin.split("://", 1)[1] if origin else "",
+    }
+
+
+# Zoom of a venue map on the offline layer (the country around it), and once street
+# tiles are shown (the streets around it; static/js/maps.js zooms in when they load).
+VENUE_ZOOM = 5
+STREET_ZOOM = 16
+
+
+def venue_map(venue: Venue) -> RenderedMap | None:
+    """The small map of an event page: the venue's marker, its name as tooltip."""
+    if venue.latitude is None or venue.longitude is None:
+        return None
+    point = (venue.latitude, venue.longitude)
+    figure = new_map("venue", location=point, zoom_start=VENUE_ZOOM, control_scale=True)
+    tooltip = folium.Tooltip(safe_text(venue.name))
+    folium.Marker(point, tooltip=tooltip, keyboard=False).add_to(figure)
+    return render(figure)
+
+
+def picker_map(latitude: float | None, longitude: float | None) -> RenderedMap:
+    """The organizer's map for setting a new place's position by clicking."""
+    if latitude is None or longitude is None:
+        return render(new_map("picker", location=WORLD, zoom_start=2))
+    return render(new_map("picker", location=(latitude, longitude), zoom_start=VENUE_ZOOM))

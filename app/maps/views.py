@@ -1,0 +1,139 @@
+"""The public map (/map), its markers (/events.geojson) and the offline city labels."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from functools import cache as memoize
+from typing import Any
+
+from flask import Response, abort, render_template, request, url_for
+from flask_babel import get_locale
+from folium.plugins import MarkerCluster
+
+from app.clock import now_utc
+from app.extensions import cache
+from app.maps import bp
+from app.maps.forms import MapFilterForm
+from app.maps.geojson import feature_collection
+from app.maps.queries import NEAREST_SHOWN, map_listings
+from app.maps.rendering import WORLD, new_map, render, tile_settings
+from app.pagecache import cached_page, current_generation
+from app.venues.places import labelled_cities
+
+GEOJSON_TYPE = "application/geo+json"
+# Rendered documents are keyed on the data generation (any commit replaces it) and
+# the hour (events drop off once over), so they can be kept this long.
+GEOJSON_SECONDS = 3600
+# A browser or proxy may reuse a copy this long; a 304 after that costs no SQL.
+GEOJSON_CACHE_CONTROL = "public, max-age=60"
+# Filters carried from /map to its markers and lists; bbox belongs to a view, page to a list.
+_NOT_CARRIED = ("bbox", "page")
+# "Near" centres the map and lists the nearest events; the markers still show all the others.
+_NOT_MARKERS = ("near", "radius_km")
+
+
+def _zoom_for(radius_km: int) -> int:
+    """A zoom level that shows about ``radius_km`` around the centre."""
+    for zoom, radius in ((11, 10), (10, 25), (9, 50), (8, 100), (7, 250), (6, 500), (5, 1000)):
+        if radius_km <= radius:
+            return zoom
+    return 4
+
+
+@bp.get("/map")
+@cached_page
+def index() -> str:
+    """Upcoming rallies and vigils on a map, with the list's filters in the URL."""
+    form = MapFilterForm(formdata=request.args)
+    if not form.validate():
+        abort(400, description=form.error_message())
+    args = {key: value for key, value in request.args.items() if value and key not in _NOT_CARRIED}
+    near = form.near_point
+    nearest = map_listings(form.filters())[:NEAREST_SHOWN] if near is not None else None
+    center, zoom = (
+        ((near.latitude, near.longitude), _zoom_for(near.radius_km)) if near else (WORLD, 2)
+    )
+    figure = new_map(
+        "vigil", location=center, zoom_start=zoom, min_zoom=1, max_zoom=18, control_scale=True
+    )
+    # Markers are added by static/js/maps.js from /events.geojson: the page stays small.
+    cluster = MarkerCluster(  # type: ignore[no-untyped-call]
+        options={"showCoverageOnHover": False, "chunkedLoading": True}
+    )
+    cluster._id = "events"
+    cluster.add_to(figure)
+    marker_args: dict[str, Any] = {k: v for k, v in args.items() if k not in _NOT_MARKERS}
+    return render_template(
+        "maps/index.html",
+        form=form,
+        args=args,
+        nearest=nearest,
+        map=render(figure),
+        geojson_url=url_for("maps.events_geojson", **marker_args),
+        tiles=tile_settings(),
+    )
+
+
+@bp.get("/events.geojson")
+def events_geojson() -> Response:
+    """Public events with a position, one Point each, filtered like /map (plus bbox).
+
+    Built once per data change, hour, language and query string; kept gzipped. The
+    raw query string is the key, so a repeated request needs neither the form nor SQL.
+    """
+    query = request.query_string.decode("latin-1")
+    key = f"geojson:{current_generation()}:{now_utc():%Y%m%d%H}:{get_locale()}:{query}"
+    entry = cache.get(key)
+    if not isinstance(entry, tuple):
+        form = MapFilterForm(formdata=request.args)
+        if not form.validate():
+            abort(400, description=form.error_message())
+        body = feature_collection(map_listings(form.filters(), form.area))
+        entry = (hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=6))
+        cache.set(key, entry, timeout=GEOJSON_SECONDS)
+    etag, packed = entry
+    return _document(etag, packed, GEOJSON_TYPE, GEOJSON_CACHE_CONTROL)
+
+
+@bp.get("/map/places.json")
+def places() -> Response:
+    """City names for the offline base layer: [[name, latitude, longitude, rank], …]."""
+    etag, packed = _places_document()
+    return _document(etag, packed, "application/json", "public, max-age=86400")
+
+
+@memoize
+def _places_document() -> tuple[str, bytes]:
+    body = json.dumps(labelled_cities(), ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=9)
+
+
+def _document(etag: str, packed: bytes, mimetype: str, cache_control: str) -> Response:
+    """A cached gzip document: as it is to browsers that accept gzip, else unpacked; 304s."""
+    gzipped = request.accept_encodings["gzip"] > 0
+    response = Response(mimetype=mimetype)
+    # Each encoding is its own representation, with its own strong validator.
+    response.set_etag(f"{etag}-gzip" if gzipped else etag)
+    response.headers["Cache-Control"] = cache_control
+    response.vary.update(("Accept-Encoding", "Accept-Language"))
+    if request.if_none_match.contains(response.get_etag()[0] or ""):
+        response.status_code = 304
+        return response
+    if gzipped:
+        response.set_data(packed)
+        response.content_encoding = "gzip"
+    else:
+        response.set_data(gzip.decompress(packed))
+    return response
+
+
+@bp.after_request
+def _allow_location(response: Response) -> Response:
+    # "Use my location" on /map asks the browser; every other page may not (app.web).
+    if request.endpoint == "maps.index":
+        response.headers["Permissions-Policy"] = (
+            "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
+        )
+    return response

@@ -1,0 +1,263 @@
+// Everything on our maps that folium does not render: the offline base layer
+// (Natural Earth outlines and GeoNames city labels), the operator's optional
+// street tiles behind a consent notice, the markers of /events.geojson with
+// their popups, the "use my location" button and the organizer's point picker.
+//
+// Event text is only ever set with textContent, never as HTML: titles are
+// written by anyone with an organizer account (design/security.md §3.1).
+(function () {
+  "use strict";
+
+  var TILE_CONSENT_KEY = "vigil-street-tiles";
+
+  function text(tag, value, className) {
+    var element = document.createElement(tag);
+    element.textContent = value;
+    if (className) {
+      element.className = className;
+    }
+    return element;
+  }
+
+  function escapeHtml(value) {
+    // Leaflet writes attributions as HTML; ours are plain text from settings.
+    return value.replace(/[&<>"']/g, function (c) {
+      return "&#" + c.charCodeAt(0) + ";";
+    });
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          throw new Error(body && body.error ? body.error : String(response.status));
+        }
+        return body;
+      });
+    });
+  }
+
+  // --- Offline base layer ---------------------------------------------------
+
+  function addCountries(map, frame) {
+    map.createPane("countries");
+    map.getPane("countries").style.zIndex = 150;
+    getJson(frame.dataset.countries).then(function (countries) {
+      L.geoJSON(countries, {
+        pane: "countries",
+        interactive: false,
+        attribution: escapeHtml(frame.dataset.baseAttribution || ""),
+        style: { color: "#9a968c", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 },
+      }).addTo(map);
+    });
+  }
+
+  function addCityLabels(map, frame) {
+    var labels = L.layerGroup().addTo(map);
+    var cities = [];
+    var MAX_LABELS = 150;
+
+    function rankShown(zoom) {
+      return zoom < 4 ? 0 : zoom < 6 ? 1 : 2;
+    }
+
+    function refresh() {
+      var bounds = map.getBounds().pad(0.1);
+      var maxRank = rankShown(map.getZoom());
+      var shown = 0;
+      labels.clearLayers();
+      for (var i = 0; i < cities.length && shown < MAX_LABELS; i++) {
+        var city = cities[i];
+        if (city[3] <= maxRank && bounds.contains([city[1], city[2]])) {
+          var name = text("span", city[0]);
+          labels.addLayer(
+            L.marker([city[1], city[2]], {
+              icon: L.divIcon({ className: "city-label", html: name, iconSize: null }),
+              interactive: false,
+              keyboard: false,
+            })
+          );
+          shown++;
+        }
+      }
+    }
+
+    getJson(frame.dataset.places).then(function (places) {
+      cities = places;
+      refresh();
+      map.on("moveend", refresh);
+    });
+  }
+
+  // --- Street tiles (optional, operator's server) ----------------------------
+
+  function addTiles(map, frame) {
+    var url = frame.dataset.tileUrl;
+    if (!url) {
+      return;
+    }
+    function load() {
+      L.tileLayer(url, {
+        attribution: escapeHtml(frame.dataset.tileAttribution || ""),
+        maxZoom: 19,
+      }).addTo(map);
+      frame.classList.add("has-tiles");
+      // A venue map shows its country on the offline layer, its streets with tiles.
+      if (frame.dataset.detailZoom) {
+        map.setZoom(Number(frame.dataset.detailZoom));
+      }
+    }
+    if (frame.dataset.tileConsent !== "true") {
+      load();
+      return;
+    }
+    var notice = frame.nextElementSibling;
+    if (sessionStorage.getItem(TILE_CONSENT_KEY) === "yes") {
+      load();
+      return;
+    }
+    if (!notice || !notice.classList.contains("tile-consent")) {
+      return;
+    }
+    notice.hidden = false;
+    notice.querySelector(".load-tiles").addEventListener("click", function () {
+      sessionStorage.setItem(TILE_CONSENT_KEY, "yes");
+      notice.hidden = true;
+      load();
+    });
+  }
+
+  // --- Event markers ----------------------------------------------------------
+
+  function popupContent(properties, frame) {
+    var box = document.createElement("div");
+    box.className = "map-popup";
+    var title = document.createElement("h3");
+    var link = text("a", properties.title);
+    link.href = properties.url;
+    title.appendChild(link);
+    box.appendChild(title);
+    if (properties.cancelled) {
+      box.appendChild(text("p", frame.dataset.labelCancelled, "badge badge-cancelled"));
+    }
+    box.appendChild(text("p", properties.when, "when"));
+    var place = properties.venue + ", " + properties.city + " (" + properties.country + ")";
+    box.appendChild(text("p", properties.kind_label + " · " + place, "where"));
+    var details = text("a", frame.dataset.labelDetails);
+    details.href = properties.url;
+    box.appendChild(details);
+    return box;
+  }
+
+  function addEvents(map, frame) {
+    var cluster = window.marker_cluster_events;
+    var status = document.querySelector(".map-status");
+    var cancelledIcon = new L.Icon.Default({ className: "marker-cancelled" });
+    getJson(frame.dataset.geojson)
+      .then(function (collection) {
+        var markers = collection.features.map(function (feature) {
+          var properties = feature.properties;
+          var coordinates = feature.geometry.coordinates;
+          var options = { title: properties.title, alt: properties.title };
+          if (properties.cancelled) {
+            options.icon = cancelledIcon;
+          }
+          var marker = L.marker([coordinates[1], coordinates[0]], options);
+          marker.bindPopup(function () {
+            return popupContent(properties, frame);
+          });
+          return marker;
+        });
+        cluster.addLayers(markers);
+        frame.dataset.loaded = String(markers.length);
+        if (status) {
+          status.textContent = frame.dataset.labelCount.replace("{n}", markers.length);
+        }
+      })
+      .catch(function (error) {
+        frame.dataset.loaded = "error";
+        if (status) {
+          status.textContent = frame.dataset.labelError + " " + error.message;
+        }
+      });
+  }
+
+  // --- "Use my location": only when clicked, rounded to about a kilometre -----
+
+  function setUpLocate() {
+    var button = document.querySelector(".near-search .locate");
+    if (!button || !navigator.geolocation) {
+      return;
+    }
+    var form = button.form;
+    var status = form.querySelector(".locate-status");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          form.elements.near.value =
+            position.coords.latitude.toFixed(2) + "," + position.coords.longitude.toFixed(2);
+          form.submit();
+        },
+        function (error) {
+          status.textContent = error.message;
+        },
+        { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 }
+      );
+    });
+  }
+
+  // --- Organizer's point picker ------------------------------------------------
+
+  function setUpPicker(map, frame) {
+    var latitude = document.getElementById(frame.dataset.latitudeField);
+    var longitude = document.getElementById(frame.dataset.longitudeField);
+    if (!latitude || !longitude) {
+      return;
+    }
+    var marker = null;
+    function place(latlng) {
+      if (marker) {
+        marker.setLatLng(latlng);
+      } else {
+        marker = L.marker(latlng, { keyboard: false }).addTo(map);
+      }
+    }
+    // Inside a closed <details> the map has no size until it is opened.
+    var details = frame.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        map.invalidateSize();
+      });
+    }
+    var lat = parseFloat(latitude.value);
+    var lon = parseFloat(longitude.value);
+    if (isFinite(lat) && isFinite(lon)) {
+      place([lat, lon]);
+    }
+    map.on("click", function (event) {
+      var point = event.latlng.wrap();
+      latitude.value = point.lat.toFixed(5);
+      longitude.value = point.lng.toFixed(5);
+      place(point);
+      latitude.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  document.querySelectorAll(".map-frame").forEach(function (frame) {
+    var map = window["map_" + frame.dataset.map];
+    if (!map) {
+      return;
+    }
+    addCountries(map, frame);
+    addCityLabels(map, frame);
+    addTiles(map, frame);
+    if (frame.dataset.geojson) {
+      addEvents(map, frame);
+    }
+    if (frame.dataset.latitudeField) {
+      setUpPicker(map, frame);
+    }
+  });
+  setUpLocate();
+})();
