@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import folium
@@ -45,7 +46,9 @@ def new_map(name: str, **options: Any) -> folium.Map:
 
     The stable name lets static/js/maps.js find the Leaflet map folium created.
     """
-    figure = folium.Map(tiles=None, **options)
+    # Leaflet takes its zoom range from the tile layer; without folium's tiles the map
+    # needs its own (markercluster refuses a map without maxZoom).
+    figure = folium.Map(tiles=None, minZoom=1, maxZoom=18, **options)
     figure._id = name
     return figure
 
@@ -53,15 +56,24 @@ def new_map(name: str, **options: Any) -> folium.Map:
 def render(figure: folium.Map) -> RenderedMap:
     """Render ``figure``'s element and script, and allow the script by its hash.
 
-    folium's header (CDN links, inline styles) is not used: base.html loads our
-    own copies of Leaflet (templates/maps/_assets.html) and site.css sizes maps.
+    folium's header (CDN links, inline styles) is not used: templates/maps/_map.html
+    loads our own copies of Leaflet and site.css sizes maps.
     """
+    return allowed(_render(figure))
+
+
+def allowed(rendered: RenderedMap) -> RenderedMap:
+    """``rendered``, with its script allowed in this response's CSP."""
+    allow_inline_script(str(rendered.script))
+    return rendered
+
+
+def _render(figure: folium.Map) -> RenderedMap:
     root: Any = figure.get_root()  # a branca Figure: typed as a bare Element
     root.render()
-    script = root.script.render()
-    allow_inline_script(script)
     # Both come from folium's templates with our text already passed through safe_text.
-    return RenderedMap(element=Markup(root.html.render()), script=Markup(script))  # noqa: S704
+    element = Markup(root.html.render())  # noqa: S704
+    return RenderedMap(element=element, script=Markup(root.script.render()))  # noqa: S704
 
 
 WORLD = (25.0, 10.0)
@@ -93,11 +105,17 @@ def venue_map(venue: Venue) -> RenderedMap | None:
     """The small map of an event page: the venue's marker, its name as tooltip."""
     if venue.latitude is None or venue.longitude is None:
         return None
-    point = (venue.latitude, venue.longitude)
+    return allowed(_venue_map(venue.name, venue.latitude, venue.longitude))
+
+
+# Rendering costs a few milliseconds; event pages are not in the page cache.
+@lru_cache(maxsize=512)
+def _venue_map(name: str, latitude: float, longitude: float) -> RenderedMap:
+    point = (latitude, longitude)
     figure = new_map("venue", location=point, zoom_start=VENUE_ZOOM, control_scale=True)
-    tooltip = folium.Tooltip(safe_text(venue.name))
+    tooltip = folium.Tooltip(safe_text(name))
     folium.Marker(point, tooltip=tooltip, keyboard=False).add_to(figure)
-    return render(figure)
+    return _render(figure)
 
 
 def picker_map(latitude: float | None, longitude: float | None) -> RenderedMap:

@@ -55,9 +55,7 @@ def index() -> str:
     center, zoom = (
         ((near.latitude, near.longitude), _zoom_for(near.radius_km)) if near else (WORLD, 2)
     )
-    figure = new_map(
-        "vigil", location=center, zoom_start=zoom, min_zoom=1, max_zoom=18, control_scale=True
-    )
+    figure = new_map("vigil", location=center, zoom_start=zoom, control_scale=True)
     # Markers are added by static/js/maps.js from /events.geojson: the page stays small.
     cluster = MarkerCluster(  # type: ignore[no-untyped-call]
         options={"showCoverageOnHover": False, "chunkedLoading": True}

@@ -64,21 +64,28 @@
     function refresh() {
       var bounds = map.getBounds().pad(0.1);
       var maxRank = rankShown(map.getZoom());
-      var shown = 0;
+      var placed = [];
       labels.clearLayers();
-      for (var i = 0; i < cities.length && shown < MAX_LABELS; i++) {
+      // Largest cities first; a label overlapping one already placed is left out.
+      for (var i = 0; i < cities.length && placed.length < MAX_LABELS; i++) {
         var city = cities[i];
-        if (city[3] <= maxRank && bounds.contains([city[1], city[2]])) {
-          var name = text("span", city[0]);
-          labels.addLayer(
-            L.marker([city[1], city[2]], {
-              icon: L.divIcon({ className: "city-label", html: name, iconSize: null }),
-              interactive: false,
-              keyboard: false,
-            })
-          );
-          shown++;
+        if (city[3] > maxRank || !bounds.contains([city[1], city[2]])) {
+          continue;
         }
+        var at = map.latLngToContainerPoint([city[1], city[2]]);
+        var half = city[0].length * 3.5 + 4;
+        var box = L.bounds([at.x - half, at.y - 9], [at.x + half, at.y + 9]);
+        if (placed.some(function (other) { return other.intersects(box); })) {
+          continue;
+        }
+        placed.push(box);
+        labels.addLayer(
+          L.marker([city[1], city[2]], {
+            icon: L.divIcon({ className: "city-label", html: text("span", city[0]), iconSize: null }),
+            interactive: false,
+            keyboard: false,
+          })
+        );
       }
     }
 
