@@ -19,6 +19,19 @@
     return element;
   }
 
+  // Fill a translated template such as "{place}, {city} ({country})" with text in
+  // <bdi> elements, so Latin names keep their order inside Persian sentences.
+  function filled(tag, template, values, className) {
+    var element = text(tag, "", className);
+    template.split(/(\{[a-z]+\})/).forEach(function (part) {
+      var name = part.match(/^\{([a-z]+)\}$/);
+      element.appendChild(
+        name && name[1] in values ? text("bdi", values[name[1]]) : document.createTextNode(part)
+      );
+    });
+    return element;
+  }
+
   function escapeHtml(value) {
     // Leaflet writes attributions as HTML; ours are plain text from settings.
     return value.replace(/[&<>"']/g, function (c) {
@@ -140,6 +153,7 @@
     var box = document.createElement("div");
     box.className = "map-popup";
     var title = document.createElement("h3");
+    title.dir = "auto";
     var link = text("a", properties.title);
     link.href = properties.url;
     title.appendChild(link);
@@ -148,8 +162,14 @@
       box.appendChild(text("p", frame.dataset.labelCancelled, "badge badge-cancelled"));
     }
     box.appendChild(text("p", properties.when, "when"));
-    var place = properties.venue + ", " + properties.city + " (" + properties.country + ")";
-    box.appendChild(text("p", properties.kind_label + " · " + place, "where"));
+    box.appendChild(
+      filled("p", frame.dataset.labelWhere, {
+        kind: properties.kind_label,
+        place: properties.venue,
+        city: properties.city,
+        country: properties.country,
+      }, "where")
+    );
     var details = text("a", frame.dataset.labelDetails);
     details.href = properties.url;
     box.appendChild(details);
