@@ -425,6 +425,20 @@ class PlaceFilterForm(FlaskForm):
                 self.near_point = Near(position[0], position[1], radius)
         return ok
 
+    def canonical_args(self) -> dict[str, str]:
+        """The validated filters as query arguments in a fixed order: a cache key.
+
+        Spellings that mean the same ("de" and "DE", a radius without near) share it.
+        """
+        args = {
+            "country": self.country_code or "",
+            "city": self.city.data or "",
+            "kind": self.kind.data or "",
+            "near": self.near.data or "",
+            "radius_km": str(self.radius_km.data) if self.near.data else "",
+        }
+        return {key: value for key, value in args.items() if value}
+
     def error_message(self) -> str:
         """Which filters are invalid, for the 400 answer."""
         fields = ", ".join(str(self[name].label.text) for name in self.errors)

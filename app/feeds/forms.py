@@ -7,7 +7,7 @@ from app.feeds.queries import FeedFilters
 
 
 class FeedFilterForm(PlaceFilterForm):
-    """Filters of /calendar.ics, with the feed's identity (its canonical query)."""
+    """Filters of /calendar.ics."""
 
     def filters(self) -> FeedFilters:
         """The validated filters; call after ``validate()`` returned True."""
@@ -17,14 +17,3 @@ class FeedFilterForm(PlaceFilterForm):
             kind=self.kind.data or None,
             near=self.near_point,
         )
-
-    def canonical_args(self) -> dict[str, str]:
-        """The filters as query arguments in a fixed order: the feed's identity."""
-        args = {
-            "country": self.country_code or "",
-            "city": self.city.data or "",
-            "kind": self.kind.data or "",
-            "near": self.near.data or "",
-            "radius_km": str(self.radius_km.data) if self.near.data else "",
-        }
-        return {key: value for key, value in args.items() if value}

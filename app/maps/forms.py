@@ -35,3 +35,13 @@ class MapFilterForm(FilterForm):
                 ]
                 ok = False
         return ok
+
+    def canonical_args(self) -> dict[str, str]:
+        args = super().canonical_args()
+        extra = {
+            "q": self.q.data or "",
+            "from": self.from_on.data.isoformat() if self.from_on.data else "",
+            "to": self.to_on.data.isoformat() if self.to_on.data else "",
+            "bbox": self.bbox.data if self.area is not None else "",
+        }
+        return args | {key: value for key, value in extra.items() if value}

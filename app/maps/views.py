@@ -7,6 +7,7 @@ import hashlib
 import json
 from functools import cache as memoize
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, abort, render_template, request, url_for
 from flask_babel import get_locale
@@ -78,19 +79,25 @@ def index() -> str:
 def events_geojson() -> Response:
     """Public events with a position, one Point each, filtered like /map (plus bbox).
 
-    Built once per data change, hour, language and query string; kept gzipped. The
-    raw query string is the key, so a repeated request needs neither the form nor SQL.
+    Built once per data change, hour, language and filter set; kept gzipped. The raw
+    query string points to the document of its filters, so a repeated request needs
+    neither the form nor SQL, and other spellings of the same filters share one build.
     """
-    query = request.query_string.decode("latin-1")
-    key = f"geojson:{current_generation()}:{now_utc():%Y%m%d%H}:{get_locale()}:{query}"
-    entry = cache.get(key)
+    version = f"{current_generation()}:{now_utc():%Y%m%d%H}:{get_locale()}"
+    alias = f"geojson-query:{version}:{request.query_string.decode('latin-1')}"
+    key = cache.get(alias)
+    entry = cache.get(key) if isinstance(key, str) else None
     if not isinstance(entry, tuple):
         form = MapFilterForm(formdata=request.args)
         if not form.validate():
             abort(400, description=form.error_message())
-        body = feature_collection(map_listings(form.filters(), form.area))
-        entry = (hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=6))
-        cache.set(key, entry, timeout=GEOJSON_SECONDS)
+        key = f"geojson:{version}:{urlencode(form.canonical_args())}"
+        entry = cache.get(key)
+        if not isinstance(entry, tuple):
+            body = feature_collection(map_listings(form.filters(), form.area))
+            entry = (hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=6))
+            cache.set(key, entry, timeout=GEOJSON_SECONDS)
+        cache.set(alias, key, timeout=GEOJSON_SECONDS)
     etag, packed = entry
     return _document(etag, packed, GEOJSON_TYPE, GEOJSON_CACHE_CONTROL)
 
