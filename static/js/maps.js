@@ -119,7 +119,7 @@
     function load() {
       L.tileLayer(url, {
         attribution: escapeHtml(frame.dataset.tileAttribution || ""),
-        maxZoom: 19,
+        maxZoom: 18,
       }).addTo(map);
       frame.classList.add("has-tiles");
       // A venue map shows its country on the offline layer, its streets with tiles.
