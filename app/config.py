@@ -224,7 +224,8 @@ def validate(values: Mapping[str, Any]) -> None:
 
 
 # The tile URL goes into the Content-Security-Policy header: no spaces, quotes or ';'.
-_TILE_URL = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?/[A-Za-z0-9._~/{}@-]*$")
+# A path must not start with "//": browsers read that as another host ("//tiles.example.org/…").
+_TILE_URL = re.compile(r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?/(?![/\\])[A-Za-z0-9._~/{}@-]*$")
 
 
 def tile_origin(url: str) -> str | None:

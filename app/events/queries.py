@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.clock import now_utc
 from app.extensions import db
 from app.models import Event, EventStatus, Occurrence, User, Venue
-from app.venues.geo import Near, around, venue_distance_km
+from app.venues.geo import Near, around, rough_distance, venue_distance_km
 
 T = TypeVar("T")
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
@@ -140,10 +140,12 @@ def nearest_listings(query: Select[Occurrence, Event, Venue], near: Near) -> lis
     """The rows of ``query`` within ``near``'s radius, nearest first, then soonest.
 
     Distances are computed here after a bounding box in SQL; at most NEAR_ROWS
-    upcoming rows are considered, so a huge radius cannot load the whole table.
+    rows, roughly the nearest, are loaded, so a huge radius cannot load the whole table.
     """
     rows = db.session.execute(
-        around(query, near).order_by(Occurrence.starts_at, Occurrence.id).limit(NEAR_ROWS)
+        around(query, near)
+        .order_by(rough_distance(near), Occurrence.starts_at, Occurrence.id)
+        .limit(NEAR_ROWS)
     ).all()
     found = []
     for occurrence, event, venue in rows:

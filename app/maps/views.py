@@ -123,7 +123,8 @@ def _document(etag: str, packed: bytes, mimetype: str, cache_control: str) -> Re
     response.set_etag(f"{etag}-gzip" if gzipped else etag)
     response.headers["Cache-Control"] = cache_control
     response.vary.update(("Accept-Encoding", "Accept-Language"))
-    if request.if_none_match.contains(response.get_etag()[0] or ""):
+    # If-None-Match compares weakly (RFC 9110): W/"x" matches "x".
+    if request.if_none_match.contains_weak(response.get_etag()[0] or ""):
         response.status_code = 304
         return response
     if gzipped:

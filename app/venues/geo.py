@@ -7,14 +7,17 @@ import re
 from dataclasses import dataclass
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, or_
+from sqlalchemy import ColumnElement, Select, or_
 
 from app.models import Venue
 from app.venues.coordinates import parse_coordinate
 from app.venues.places import find_city
 
 EARTH_RADIUS_KM = 6371.0088
+# A little less than the true 111.19 km, so the latitude band is a little wider.
 _KM_PER_DEGREE = 111.0
+# Rounding in the database's arithmetic must not drop a venue on the edge.
+_MARGIN_DEGREES = 1e-6
 _LAT_LON = re.compile(r"^\s*([^,]+),([^,]+)$")
 Ts = TypeVarTuple("Ts")
 
@@ -85,15 +88,34 @@ def within_box(query: Select[*Ts], box: BBox) -> Select[*Ts]:
 
 
 def around(query: Select[*Ts], near: Near) -> Select[*Ts]:
-    """A bounding box in SQL around ``near``; callers then keep the exact great circle."""
+    """A bounding box in SQL around ``near``; callers then keep the exact great circle.
+
+    A circle reaches furthest east and west poleward of its centre, by
+    asin(sin d / cos φ) for an angular radius d (not d / cos φ, which cuts it short).
+    """
     dlat = near.radius_km / _KM_PER_DEGREE
     south, north = max(-90.0, near.latitude - dlat), min(90.0, near.latitude + dlat)
+    angle = near.radius_km / EARTH_RADIUS_KM
     cos_lat = math.cos(math.radians(near.latitude))
-    dlon = near.radius_km / (_KM_PER_DEGREE * cos_lat) if cos_lat > 0.01 else 360.0
-    if dlon >= 180 or south <= -90 or north >= 90:
+    if south <= -90 or north >= 90 or angle >= math.pi / 2 or math.sin(angle) >= cos_lat:
+        return query.where(Venue.latitude.between(south, north))
+    dlon = math.degrees(math.asin(math.sin(angle) / cos_lat)) + _MARGIN_DEGREES
+    if dlon >= 180:
         return query.where(Venue.latitude.between(south, north))
     west, east = near.longitude - dlon, near.longitude + dlon
     # Wrap across the antimeridian (within_box handles west > east).
     west = west + 360 if west < -180 else west
     east = east - 360 if east > 180 else east
     return within_box(query, BBox(west=west, south=south, east=east, north=north))
+
+
+def rough_distance(near: Near) -> ColumnElement[float | None]:
+    """An SQL expression that orders venues roughly by distance from ``near``.
+
+    Squared degrees with longitude scaled at ``near``'s latitude: good enough to
+    decide which rows to load first when a radius holds very many.
+    """
+    scale = math.cos(math.radians(near.latitude))
+    dlat = Venue.latitude - near.latitude
+    dlon = (Venue.longitude - near.longitude) * scale
+    return dlat * dlat + dlon * dlon

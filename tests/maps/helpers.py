@@ -1,0 +1,220 @@
+"""Shared helpers of the map tests: venues around the world, GeoJSON and page parsing."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask.testing import FlaskClient
+
+from app.models import Venue
+from tests.factories import make_venue
+
+GEOJSON_TYPE = "application/geo+json"
+# What a marker may tell the world about an event (issue 5: public fields only).
+PUBLIC_PROPERTIES = frozenset(
+    {
+        "title",
+        "url",
+        "kind",
+        "kind_label",
+        "cancelled",
+        "starts_at",
+        "when",
+        "venue",
+        "city",
+        "country",
+    }
+)
+
+
+def berlin() -> Venue:
+    """The embassy in Berlin-Dahlem (the factory default)."""
+    return make_venue()
+
+
+def _place(
+    name: str, city: str, country: str, latitude: float, longitude: float, zone: str
+) -> Venue:
+    return make_venue(
+        import_key=None,
+        name=name,
+        kind="other",
+        address=f"{name}, {city}",
+        city=city,
+        country_code=country,
+        latitude=latitude,
+        longitude=longitude,
+        timezone=zone,
+    )
+
+
+def mitte() -> Venue:
+    """About 7 km from the embassy in Dahlem, and closer to the centre of Berlin."""
+    return _place("Brandenburger Tor", "Berlin", "DE", 52.516275, 13.377704, "Europe/Berlin")
+
+
+def potsdam() -> Venue:
+    return _place("Alter Markt", "Potsdam", "DE", 52.3958, 13.0583, "Europe/Berlin")
+
+
+def hamburg() -> Venue:
+    return _place("Rathausmarkt", "Hamburg", "DE", 53.5503, 9.9930, "Europe/Berlin")
+
+
+def paris() -> Venue:
+    return _place("Place de la République", "Paris", "FR", 48.8674, 2.3636, "Europe/Paris")
+
+
+def toronto() -> Venue:
+    return _place("Nathan Phillips Square", "Toronto", "CA", 43.6525, -79.3832, "America/Toronto")
+
+
+def sydney() -> Venue:
+    return _place("Hyde Park", "Sydney", "AU", -33.8731, 151.2111, "Australia/Sydney")
+
+
+def suva() -> Venue:
+    """West of the antimeridian (longitude +178)."""
+    return _place("Albert Park", "Suva", "FJ", -18.1416, 178.4419, "Pacific/Fiji")
+
+
+def apia() -> Venue:
+    """East of the antimeridian (longitude -171)."""
+    return _place("Mulinu'u", "Apia", "WS", -13.8333, -171.7667, "Pacific/Apia")
+
+
+def nowhere() -> Venue:
+    """A saved address whose position was never entered."""
+    return make_venue(
+        import_key=None,
+        name="Somewhere in Leipzig",
+        kind="other",
+        address="Augustusplatz",
+        city="Leipzig",
+        country_code="DE",
+        latitude=None,
+        longitude=None,
+        timezone="Europe/Berlin",
+    )
+
+
+# --- /events.geojson ------------------------------------------------------------------------
+
+
+def get_geojson(client: FlaskClient, query: str = "", **kwargs: Any) -> dict[str, Any]:
+    """The decoded FeatureCollection at /events.geojson?``query`` (must be a 200)."""
+    response = client.get(f"/events.geojson?{query}" if query else "/events.geojson", **kwargs)
+    assert response.status_code == 200, (query, response.get_data(as_text=True))
+    assert response.mimetype == GEOJSON_TYPE
+    body = response.data
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    document: dict[str, Any] = json.loads(body)
+    return document
+
+
+def features(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = get_geojson(client, query)["features"]
+    return found
+
+
+def titles(client: FlaskClient, query: str = "") -> list[str]:
+    """Marker titles in the order of the document."""
+    return [feature["properties"]["title"] for feature in features(client, query)]
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+class PageParts(HTMLParser):
+    """Inline scripts (their exact text) and every attribute of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.inline_scripts: list[str] = []
+        self.attributes: list[tuple[str, str, str]] = []  # (tag, name, value)
+        self._script: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            self.attributes.append((tag, name, value or ""))
+        if tag == "script" and not any(name == "src" for name, _value in attrs):
+            self._script = []
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._script.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script is not None:
+            self.inline_scripts.append("".join(self._script))
+            self._script = None
+
+
+def page_parts(html: str) -> PageParts:
+    parser = PageParts()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def attribute(html: str, tag: str, name: str) -> list[str]:
+    """Values of attribute ``name`` on every ``tag`` element of the page."""
+    return [value for t, n, value in page_parts(html).attributes if (t, n) == (tag, name)]
+
+
+def script_hash(source: str) -> str:
+    """The CSP source expression that allows the inline script ``source``."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    """A Content-Security-Policy header as {directive: [sources]}."""
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            assert words[0] not in directives, f"{words[0]} twice"
+            directives[words[0]] = words[1:]
+    return directives
+
+
+_URL_IN_TEXT = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]+", re.IGNORECASE)
+
+
+def outside_urls(html: str, own_host: str = "localhost") -> list[str]:
+    """URLs to another host in any attribute or inline script of the page."""
+    parts = page_parts(html)
+    found = []
+    for _tag, _name, value in parts.attributes:
+        netloc = urlsplit(value.strip()).netloc
+        if netloc and netloc != own_host:
+            found.append(value)
+    for script in parts.inline_scripts:
+        found.extend(
+            url for url in _URL_IN_TEXT.findall(script) if urlsplit(url).netloc != own_host
+        )
+    return found
+
+
+_CARD_TITLE = re.compile(r"<h3><a [^>]*><bdi>(.*?)</bdi></a>", re.DOTALL)
+_CARD_DISTANCE = re.compile(r'<p class="distance">(.*?)</p>', re.DOTALL)
+
+
+def event_cards(html: str) -> list[tuple[str, str | None]]:
+    """(title as HTML, "N km away" or None) of each event card, in page order."""
+    found = []
+    for card in html.split('<li class="event-card')[1:]:
+        card = card.split("</li>", 1)[0]
+        title = _CARD_TITLE.search(card)
+        assert title, card
+        distance = _CARD_DISTANCE.search(card)
+        found.append((title.group(1), distance.group(1) if distance else None))
+    return found

