@@ -57,6 +57,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_ACCOUNT_RATE_LIMIT", str, "5 per minute", "Login attempts per account."),
     Setting("RSVP_RATE_LIMIT", str, "10 per hour", "New RSVPs per client."),
     Setting("MANAGE_RATE_LIMIT", str, "30 per minute", "Manage-link attempts per client."),
+    Setting(
+        "MAP_BUILD_RATE_LIMIT",
+        str,
+        "30 per minute",
+        "Map data the cache cannot answer (built afresh) per client.",
+    ),
     Setting("SMTP_HOST", str, None, "Mail server for notices; unset prints mails to the console."),
     Setting("SMTP_PORT", int, 587, "Mail server port."),
     Setting("SMTP_USERNAME", str, None, "Mail server user name."),
@@ -213,6 +219,7 @@ def validate(values: Mapping[str, Any]) -> None:
         "LOGIN_ACCOUNT_RATE_LIMIT",
         "RSVP_RATE_LIMIT",
         "MANAGE_RATE_LIMIT",
+        "MAP_BUILD_RATE_LIMIT",
     ):
         _check_rate_limit(key, values[key])
     if values["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

@@ -103,7 +103,7 @@ def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
 
     Pages show venue time, never the viewer's (STYLE.md rule 4).
     """
-    locale = str(get_locale())
+    locale = get_locale()  # a Babel Locale: parsed once per request, not once per call
     start = local_datetime(starts_at, zone)
     end = local_datetime(ends_at, zone)
     day = format_date(start.date(), format="full", locale=locale)

@@ -20,17 +20,19 @@ def feature_collection(listings: Sequence[Listing]) -> bytes:
     (``textContent``), never as HTML.
     """
     kinds = dict(kind_choices())
-    features = [_feature(listing, kinds) for listing in listings]
+    # Slugs need no quoting ([a-z0-9-]), so one url_for serves every feature.
+    page_prefix = url_for("events.show", slug="x")[:-1]
+    features = [_feature(listing, kinds, page_prefix) for listing in listings]
     document = {"type": "FeatureCollection", "features": features}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _feature(listing: Listing, kinds: dict[str, str]) -> dict[str, Any]:
+def _feature(listing: Listing, kinds: dict[str, str], page_prefix: str) -> dict[str, Any]:
     event, venue, occurrence = listing.event, listing.venue, listing.occurrence
     starts = local_datetime(occurrence.starts_at, event.timezone)
     properties: dict[str, Any] = {
         "title": event.title,
-        "url": url_for("events.show", slug=event.slug),
+        "url": page_prefix + event.slug,
         "kind": event.kind,
         "kind_label": kinds.get(event.kind, event.kind),
         "cancelled": event.is_cancelled,

@@ -5,16 +5,17 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections import OrderedDict
 from functools import cache as memoize
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from folium.plugins import MarkerCluster
 
 from app.clock import now_utc
-from app.extensions import cache
+from app.extensions import cache, limiter
 from app.maps import bp
 from app.maps.forms import MapFilterForm
 from app.maps.geojson import feature_collection
@@ -75,31 +76,81 @@ def index() -> str:
     )
 
 
+class _Recent:
+    """This worker's copies of the last few documents, by cache key.
+
+    A key names a generation, an hour, a language and filters, so a copy is never
+    out of date; it saves fetching a few hundred kilobytes from Redis per request.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+
+    def get(self, key: str) -> tuple[str, bytes] | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, entry: tuple[str, bytes]) -> None:
+        self.entries[key] = entry
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+_recent = _Recent(size=8)
+
+
 @bp.get("/events.geojson")
 def events_geojson() -> Response:
     """Public events with a position, one Point each, filtered like /map (plus bbox).
 
     Built once per data change, hour, language and filter set; kept gzipped. The raw
-    query string points to the document of its filters, so a repeated request needs
-    neither the form nor SQL, and other spellings of the same filters share one build.
+    query string points to its document's key and ETag, so a repeated request needs
+    neither the form nor SQL (a 304 not even the document), and other spellings of
+    the same filters share one build.
     """
     version = f"{current_generation()}:{now_utc():%Y%m%d%H}:{get_locale()}"
     alias = f"geojson-query:{version}:{request.query_string.decode('latin-1')}"
-    key = cache.get(alias)
-    entry = cache.get(key) if isinstance(key, str) else None
+    known = cache.get(alias)
+    form = None
+    if isinstance(known, tuple):
+        key, etag = known
+        if _not_modified(etag):
+            return _document(etag, None, GEOJSON_TYPE, GEOJSON_CACHE_CONTROL)
+        entry = _recent.get(key) or cache.get(key)
+    else:
+        form = _filters_form()
+        key, entry = f"geojson:{version}:{urlencode(form.canonical_args())}", None
     if not isinstance(entry, tuple):
-        form = MapFilterForm(formdata=request.args)
-        if not form.validate():
-            abort(400, description=form.error_message())
-        key = f"geojson:{version}:{urlencode(form.canonical_args())}"
         entry = cache.get(key)
         if not isinstance(entry, tuple):
-            body = feature_collection(map_listings(form.filters(), form.area))
-            entry = (hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=6))
+            entry = _build_geojson(form or _filters_form())
             cache.set(key, entry, timeout=GEOJSON_SECONDS)
-        cache.set(alias, key, timeout=GEOJSON_SECONDS)
+        cache.set(alias, (key, entry[0]), timeout=GEOJSON_SECONDS)
+    _recent.put(key, entry)
     etag, packed = entry
     return _document(etag, packed, GEOJSON_TYPE, GEOJSON_CACHE_CONTROL)
+
+
+def _filters_form() -> MapFilterForm:
+    form = MapFilterForm(formdata=request.args)
+    if not form.validate():
+        abort(400, description=form.error_message())
+    return form
+
+
+def _build_geojson(form: MapFilterForm) -> tuple[str, bytes]:
+    """Query and encode the document: up to seconds for 10,000 events, so rate limited.
+
+    Only requests the cache cannot answer count: a client varying bbox or dates
+    to force builds is stopped, a visitor reloading the map never is.
+    """
+    with limiter.limit(lambda: current_app.config["MAP_BUILD_RATE_LIMIT"]):
+        body = feature_collection(map_listings(form.filters(), form.area))
+    return hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=6)
 
 
 @bp.get("/map/places.json")
@@ -115,16 +166,31 @@ def _places_document() -> tuple[str, bytes]:
     return hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=9)
 
 
-def _document(etag: str, packed: bytes, mimetype: str, cache_control: str) -> Response:
-    """A cached gzip document: as it is to browsers that accept gzip, else unpacked; 304s."""
-    gzipped = request.accept_encodings["gzip"] > 0
-    response = Response(mimetype=mimetype)
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _representation_etag(etag: str) -> str:
     # Each encoding is its own representation, with its own strong validator.
-    response.set_etag(f"{etag}-gzip" if gzipped else etag)
+    return f"{etag}-gzip" if _accepts_gzip() else etag
+
+
+def _not_modified(etag: str) -> bool:
+    # If-None-Match compares weakly (RFC 9110): W/"x" matches "x".
+    return request.if_none_match.contains_weak(_representation_etag(etag))
+
+
+def _document(etag: str, packed: bytes | None, mimetype: str, cache_control: str) -> Response:
+    """A cached gzip document: as it is to browsers that accept gzip, else unpacked.
+
+    304 when the client's copy is current (always when ``packed`` is None).
+    """
+    gzipped = _accepts_gzip()
+    response = Response(mimetype=mimetype)
+    response.set_etag(_representation_etag(etag))
     response.headers["Cache-Control"] = cache_control
     response.vary.update(("Accept-Encoding", "Accept-Language"))
-    # If-None-Match compares weakly (RFC 9110): W/"x" matches "x".
-    if request.if_none_match.contains_weak(response.get_etag()[0] or ""):
+    if packed is None or _not_modified(etag):
         response.status_code = 304
         return response
     if gzipped:

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+import app.maps.views
 from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event, Repeat, User
@@ -109,3 +110,17 @@ def one_more_event(world: World, title: str, *, days: int = 3) -> Event:
         title=title,
         starts_local=datetime(2026, 11, 25, 15, 0) + timedelta(days=days),  # noqa: DTZ001
     )
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count builds of the document (calls of feature_collection by the view)."""
+    calls: list[int] = []
+    original = app.maps.views.feature_collection
+
+    def counting(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(app.maps.views, "feature_collection", counting)
+    return calls

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-import app.maps.views
 from app import clock
 from app.events.services import cancel_event
 from app.extensions import db
@@ -241,20 +240,6 @@ def test_a_recurring_series_costs_no_more_statements(client: FlaskClient, app: A
 
 
 # --- one build per filter set ---------------------------------------------------------------
-
-
-@pytest.fixture
-def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count builds of the document (calls of feature_collection by the view)."""
-    calls: list[int] = []
-    original = app.maps.views.feature_collection
-
-    def counting(*args: Any, **kwargs: Any) -> bytes:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(app.maps.views, "feature_collection", counting)
-    return calls
 
 
 def test_one_build_per_filter_set(client: FlaskClient, world: World, builds: list[int]) -> None:
