@@ -102,10 +102,14 @@ STREET_ZOOM = 16
 
 
 def venue_map(venue: Venue) -> RenderedMap | None:
-    """The small map of an event page: the venue's marker, its name as tooltip."""
+    """The small map of an event page: the venue's marker, its name as tooltip.
+
+    Its script is served from its own URL (app.maps.views.venue_script), loaded
+    only when the visitor asks for the map, so it needs no hash in the page's CSP.
+    """
     if venue.latitude is None or venue.longitude is None:
         return None
-    return allowed(_venue_map(venue.name, venue.latitude, venue.longitude))
+    return _venue_map(venue.name, venue.latitude, venue.longitude)
 
 
 # Rendering costs a few milliseconds; event pages are not in the page cache.

@@ -11,16 +11,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_login import current_user
 from folium.plugins import MarkerCluster
 
 from app.clock import now_utc
+from app.events.queries import get_public_event_or_404
 from app.extensions import cache, limiter
 from app.maps import bp
 from app.maps.forms import MapFilterForm
 from app.maps.geojson import feature_collection
 from app.maps.queries import NEAREST_SHOWN, map_listings
-from app.maps.rendering import WORLD, new_map, render, tile_settings
+from app.maps.rendering import WORLD, new_map, render, tile_settings, venue_map
 from app.pagecache import cached_page, current_generation
 from app.venues.places import labelled_cities
 
@@ -151,6 +154,20 @@ def _build_geojson(form: MapFilterForm) -> tuple[str, bytes]:
     with limiter.limit(lambda: current_app.config["MAP_BUILD_RATE_LIMIT"]):
         body = feature_collection(map_listings(form.filters(), form.area))
     return hashlib.sha256(body).hexdigest()[:40], gzip.compress(body, compresslevel=6)
+
+
+@bp.get("/events/<slug>/map.js")
+def venue_script(slug: str) -> ResponseReturnValue:
+    """The script of an event page's venue map (folium's), fetched when it is opened."""
+    viewer = current_user if current_user.is_authenticated else None
+    rendered = venue_map(get_public_event_or_404(slug, viewer).venue)
+    if rendered is None:
+        abort(404)
+    response = Response(str(rendered.script), mimetype="text/javascript")
+    # Drafts are visible to their organizer only; an event may move: ask each time.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/map/places.json")
