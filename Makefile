@@ -134,5 +134,10 @@ bench-feeds: $(VENV)/.installed-dev translations
 bench-rsvp: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/rsvp.py --postgres --reset $(BENCH_ARGS)
 
+# /map and /events.geojson at 10,000 events (sizes, fresh build, cached 200 and 304); same database and Redis as bench.
+.PHONY: bench-map
+bench-map: $(VENV)/.installed-dev translations
+	$(BIN)/python bench/map.py --postgres --reset $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

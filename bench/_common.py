@@ -73,22 +73,30 @@ class Fetched:
 
 
 def request_bytes(path: str, port: int, headers: Mapping[str, str] | None = None) -> bytes:
-    """A whole GET request for ``path``, with ``headers`` (such as If-None-Match) added."""
-    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    """A whole GET request for ``path``, with ``headers`` (such as If-None-Match) added.
+
+    A header of ``headers`` replaces the default of the same name (User-Agent,
+    Accept, Accept-Encoding: identity), so ``{"Accept-Encoding": "gzip"}`` asks for
+    what a browser asks for.
+    """
+    fields = {"User-Agent": "vigil-bench", "Accept": "text/html,*/*", "Accept-Encoding": "identity"}
+    for name, value in (headers or {}).items():
+        fields = {key: was for key, was in fields.items() if key.lower() != name.lower()}
+        fields[name] = value
+    lines = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
     return (
-        f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUser-Agent: vigil-bench\r\n"
-        "Accept: text/html,*/*\r\nAccept-Encoding: identity\r\nConnection: close\r\n"
-        f"{extra}\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{lines}Connection: close\r\n\r\n"
     ).encode("ascii")
 
 
-def fetch(port: int, raw_request: bytes) -> Fetched:
+def fetch(port: int, raw_request: bytes, timeout_s: float = REQUEST_TIMEOUT_S) -> Fetched:
     """Send one request on a new connection and read the response to the end.
 
     ``complete`` is false if the body is shorter or longer than its Content-Length.
-    Raises OSError (including timeouts) if the connection fails.
+    Raises OSError (including timeouts, after ``timeout_s`` without a byte) if the
+    connection fails.
     """
-    with socket.create_connection((HOST, port), timeout=REQUEST_TIMEOUT_S) as conn:
+    with socket.create_connection((HOST, port), timeout=timeout_s) as conn:
         conn.sendall(raw_request)
         chunks = []
         while chunk := conn.recv(65536):
@@ -770,8 +778,9 @@ def failed_requests(routes: Sequence[LoadFigures]) -> int:
 # --------------------------------------------------------------- command line
 
 
-def bench_parser(description: str) -> argparse.ArgumentParser:
-    """The options every benchmark script takes (see ``finish_args``)."""
+def bench_parser(description: str, events: int = 1000) -> argparse.ArgumentParser:
+    """The options every benchmark script takes (see ``finish_args``); ``events`` is
+    the default of ``--events``."""
     parser = argparse.ArgumentParser(
         description=description,
         epilog="See the module docstring (bench/README.md) for the databases it will touch.",
@@ -797,7 +806,9 @@ def bench_parser(description: str) -> argparse.ArgumentParser:
         "--reset", action="store_true", help="Drop everything in the database first."
     )
     parser.add_argument("--keep", action="store_true", help="Leave the benchmark data behind.")
-    parser.add_argument("--events", type=int, default=1000, help="Demo events (default 1000).")
+    parser.add_argument(
+        "--events", type=int, default=events, help=f"Demo events (default {events})."
+    )
     parser.add_argument("--connections", type=int, default=50, help="Concurrent clients (50).")
     parser.add_argument("--seconds", type=float, default=5.0, help="Seconds per route (5).")
     parser.add_argument("--warmup", type=float, default=1.0, help="Warm-up seconds (1).")

@@ -170,7 +170,8 @@ def page_weight(port: int, path: str) -> tuple[int, int, list[str]]:
         if parts.path.endswith(".css"):
             for match in _CSS_URL.finditer(asset.body.decode("utf-8", "replace")):
                 target = match.group(1) or match.group(2)
-                if not target.startswith("data:"):
+                # "#default#VML" (leaflet.css) names no file: not another download.
+                if not target.startswith(("data:", "#")):
                     pending.append(urljoin(url, target))
     return page.wire_bytes, total, seen
 
