@@ -4,7 +4,10 @@ One server per test session runs the app with the werkzeug server in a thread,
 on its own freshly migrated SQLite file (also when TEST_DATABASE_URL is set:
 the browser suite checks pages, not the database engine), with real time
 rather than the frozen clock of the other tests. Its data is made relative to
-the real current date.
+the real current date. Besides the events at the Berlin embassy, a few at other
+places feed the map tests (one cancelled, a draft, one without a position).
+``tiled_site`` runs a second server of the same app and database whose street
+tiles come from a stand-in tile server on another port (another origin).
 
 Every test gets a new browser context whose requests to any host other than
 127.0.0.1 are aborted and recorded, so no test sends traffic off the machine.
@@ -21,10 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import struct
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
@@ -39,8 +46,9 @@ from app import clock
 from app.auth.services import create_user
 from app.campaign.cli import DEFAULT_STATEMENT_PATH
 from app.campaign.services import parse_statement_file
+from app.events.services import cancel_event
 from app.extensions import db
-from app.models import Role, User, Venue
+from app.models import Event, EventKind, Role, User, Venue
 from tests.conftest import _upgrade, make_app
 from tests.factories import make_event
 
@@ -76,6 +84,15 @@ HOSTILE_TITLES = (
     "\"'><svg onload=alert(3)>",
     "تجمع برای آزادی همه‌ی زندانیان",
 )
+# Events for the maps (tests/browser/test_map.py), each at its own place.
+ALEXANDERPLATZ_TITLE = "Vigil at Alexanderplatz"  # the one nearest to "Berlin"
+HAMBURG_TITLE = "Rally at the Hamburg town hall"
+CANCELLED_TITLE = "Rally in Paris (called off)"
+HOSTILE_VENUE_TITLE = "Vigil at a place with a hostile name"
+# Goes through folium's script as a tooltip: must stay text (design/security.md §3.1).
+HOSTILE_VENUE_NAME = "Café </script><script>alert(4)</script> `${alert(5)}` \\ \"'><b>x</b>"
+DRAFT_TITLE = "Draft rally, never on the map"
+NO_POSITION_TITLE = "Vigil at a place without a position"
 # Reports CSP violations to the test through a Playwright binding (not subject
 # to the page's CSP) and keeps them on window for checks within one page.
 CSP_LISTENER = """
@@ -112,6 +129,9 @@ class Site:
     statement_title: str
     sample_slug: str
     hostile: dict[str, tuple[int, str]]  # title -> (event id, slug)
+    app: Flask | None = None  # the server's app, for reading what it should show
+    database_url: str = ""
+    places: dict[str, tuple[int, str]] = field(default_factory=dict)  # map events, by title
     server_errors: list[str] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -143,7 +163,7 @@ class BrowserLog:
 
 
 def _seed_event(
-    organizer: User, venue: Venue, title: str, day: date, *, description: str = ""
+    organizer: User, venue: Venue, title: str, day: date, *, description: str = "", **extra: Any
 ) -> tuple[int, str]:
     event = make_event(
         venue,
@@ -153,11 +173,53 @@ def _seed_event(
         starts_local=datetime.combine(day, time(18, 0)),
         duration=timedelta(minutes=90),
         commit=False,
+        **extra,
     )
     return event.id, event.slug
 
 
-def _seed(app: Flask) -> tuple[str, dict[str, tuple[int, str]]]:
+def _place(
+    name: str, city: str, country: str, zone: str, position: tuple[float, float] | None
+) -> Venue:
+    latitude, longitude = position or (None, None)
+    venue = Venue(
+        name=name,
+        city=city,
+        country_code=country,
+        timezone=zone,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def _seed_map_events(organizer: User, day: date) -> dict[str, tuple[int, str]]:
+    """Events at different places, one cancelled, one a draft, one without a position."""
+    berlin = "Europe/Berlin"
+    alexanderplatz = _place("Alexanderplatz", "Berlin", "DE", berlin, (52.5219, 13.4132))
+    hamburg = _place("Rathausmarkt", "Hamburg", "DE", berlin, (53.5503, 9.9925))
+    paris = _place("Place de la République", "Paris", "FR", "Europe/Paris", (48.8674, 2.3636))
+    hostile = _place(HOSTILE_VENUE_NAME, "Frankfurt", "DE", berlin, (50.1109, 8.6821))
+    nowhere = _place("A backyard", "Leipzig", "DE", berlin, None)
+    places = {
+        ALEXANDERPLATZ_TITLE: _seed_event(organizer, alexanderplatz, ALEXANDERPLATZ_TITLE, day),
+        HAMBURG_TITLE: _seed_event(organizer, hamburg, HAMBURG_TITLE, day, kind=EventKind.RALLY),
+        CANCELLED_TITLE: _seed_event(organizer, paris, CANCELLED_TITLE, day),
+        HOSTILE_VENUE_TITLE: _seed_event(organizer, hostile, HOSTILE_VENUE_TITLE, day),
+        DRAFT_TITLE: _seed_event(organizer, alexanderplatz, DRAFT_TITLE, day, publish=False),
+        NO_POSITION_TITLE: _seed_event(organizer, nowhere, NO_POSITION_TITLE, day),
+    }
+    cancelled = db.session.get(Event, places[CANCELLED_TITLE][0])
+    assert cancelled is not None
+    cancel_event(cancelled, reason="Called off for the test.", editor=organizer)
+    return places
+
+
+def _seed(
+    app: Flask,
+) -> tuple[str, dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
     """Missions, the statement, an admin, an organizer and published events."""
     runner = app.test_cli_runner()
     for command in (["venues", "import"], ["statement", "load"]):
@@ -172,9 +234,10 @@ def _seed(app: Flask) -> tuple[str, dict[str, tuple[int, str]]]:
             organizer, venue, SAMPLE_TITLE, day, description="Bring *candles* and photos."
         )
         hostile = {title: _seed_event(organizer, venue, title, day) for title in HOSTILE_TITLES}
+        places = _seed_map_events(organizer, day)
         db.session.commit()
         db.session.remove()
-    return sample_slug, hostile
+    return sample_slug, hostile, places
 
 
 def _add_test_routes(app: Flask) -> None:
@@ -192,23 +255,19 @@ def _add_test_routes(app: Flask) -> None:
     app.add_url_rule("/__test/inline-handler", "test_inline_handler", inline_handler)
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The app on a random free loopback port, seeded, until the session ends."""
-    clock.freeze(None)
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'vigil.db'}"
-    _upgrade(url)
-    app = make_app(
-        url,
-        SECURE_COOKIES=False,  # plain http on 127.0.0.1
-        REDIS_URL=None,  # the server's rate-limit counters stay in its own memory
-        # Several tests sign in within a minute; the login limits have their own tests.
-        LOGIN_RATE_LIMIT="100 per minute",
-        LOGIN_ACCOUNT_RATE_LIMIT="100 per minute",
-    )
-    _add_test_routes(app)
-    sample_slug, hostile = _seed(app)
-    server_errors: list[str] = []
+# The live server's settings; another server (tiled_site) runs the same app with more.
+SERVER_SETTINGS: dict[str, Any] = {
+    "SECURE_COOKIES": False,  # plain http on 127.0.0.1
+    "REDIS_URL": None,  # the server's rate-limit counters stay in its own memory
+    # Several tests sign in within a minute; the login limits have their own tests.
+    "LOGIN_RATE_LIMIT": "100 per minute",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "100 per minute",
+}
+
+
+@contextlib.contextmanager
+def _serving(app: Flask, server_errors: list[str]) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port; yields its base URL, records its exceptions."""
 
     def record_exception(sender: Flask, exception: BaseException, **extra: Any) -> None:
         server_errors.append(repr(exception))
@@ -218,13 +277,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     thread = threading.Thread(target=server.serve_forever, name="vigil-browser-server", daemon=True)
     thread.start()
     try:
-        yield Site(
-            base_url=f"http://{LOOPBACK}:{server.server_port}",
-            statement_title=parse_statement_file(DEFAULT_STATEMENT_PATH).title,
-            sample_slug=sample_slug,
-            hostile=hostile,
-            server_errors=server_errors,
-        )
+        yield f"http://{LOOPBACK}:{server.server_port}"
     finally:
         server.shutdown()
         thread.join()
@@ -232,6 +285,113 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         got_request_exception.disconnect(record_exception, app)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The app on a random free loopback port, seeded, until the session ends."""
+    clock.freeze(None)
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'vigil.db'}"
+    _upgrade(url)
+    app = make_app(url, **SERVER_SETTINGS)
+    _add_test_routes(app)
+    sample_slug, hostile, places = _seed(app)
+    server_errors: list[str] = []
+    with _serving(app, server_errors) as base_url:
+        yield Site(
+            base_url=base_url,
+            statement_title=parse_statement_file(DEFAULT_STATEMENT_PATH).title,
+            sample_slug=sample_slug,
+            hostile=hostile,
+            app=app,
+            database_url=url,
+            places=places,
+            server_errors=server_errors,
+        )
+
+
+def tile_png(size: int = 256) -> bytes:
+    """A plain grey ``size``×``size`` PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    rows = b"".join(b"\x00" + b"\xcc" * size for _ in range(size))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+_TILE_PATH = re.compile(r"^/[0-9]+/[0-9]+/[0-9]+\.png$")
+
+
+@dataclass
+class TiledSite:
+    """A second server of the same app and data, with street tiles from another origin."""
+
+    base_url: str
+    tile_origin: str
+    tile_requests: list[str]  # paths the tile server was asked for, in order
+    server_errors: list[str]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+@contextlib.contextmanager
+def _tile_server(requests: list[str]) -> Iterator[str]:
+    """A stand-in for the operator's tile server: any /{z}/{x}/{y}.png is a grey tile."""
+    png = tile_png()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            if not _TILE_PATH.match(self.path):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            # Every load must reach this server, or "no request before consent" proves nothing.
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="vigil-tile-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def tiled_site(site: Site) -> Iterator[TiledSite]:
+    """The app with VIGIL_TILE_URL on another origin (another port), on the same database."""
+    tile_requests: list[str] = []
+    server_errors: list[str] = []
+    with _tile_server(tile_requests) as tile_origin:
+        app = make_app(
+            site.database_url,
+            **SERVER_SETTINGS,
+            TILE_URL=tile_origin + "/{z}/{x}/{y}.png",
+            TILE_ATTRIBUTION="Test tiles <b>not bold</b>",
+        )
+        assert app.config["TILE_ORIGIN"] == tile_origin
+        with _serving(app, server_errors) as base_url:
+            yield TiledSite(base_url, tile_origin, tile_requests, server_errors)
 
 
 @pytest.fixture(scope="session")

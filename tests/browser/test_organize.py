@@ -82,6 +82,7 @@ def test_organizer_creates_edits_and_cancels_an_event(page: Page, site: Site) ->
 
     page.get_by_role("link", name=renamed, exact=True).click()
     banner = page.locator(".banner-cancelled")
+    banner.wait_for()  # the click navigates: wait for the event page
     assert banner.is_visible()
     assert "This event is cancelled." in banner.inner_text()
     assert reason in banner.inner_text()
