@@ -51,9 +51,7 @@ def _zoom_for(radius_km: int) -> int:
 @cached_page
 def index() -> str:
     """Upcoming rallies and vigils on a map, with the list's filters in the URL."""
-    form = MapFilterForm(formdata=request.args)
-    if not form.validate():
-        abort(400, description=form.error_message())
+    form = _filters_form()
     args = {key: value for key, value in request.args.items() if value and key not in _NOT_CARRIED}
     near = form.near_point
     nearest = map_listings(form.filters())[:NEAREST_SHOWN] if near is not None else None
@@ -139,6 +137,7 @@ def events_geojson() -> Response:
 
 
 def _filters_form() -> MapFilterForm:
+    """The request's filters, validated; 400 if any is invalid."""
     form = MapFilterForm(formdata=request.args)
     if not form.validate():
         abort(400, description=form.error_message())
