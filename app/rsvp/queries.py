@@ -138,8 +138,13 @@ def event_rsvps(event_id: int) -> list[RsvpRow]:
     ]
 
 
+def event_with_venue(event_id: int) -> Event:
+    """The event with its venue, for a page or a notice about one of its RSVPs."""
+    return db.session.scalars(
+        select(Event).where(Event.id == event_id).options(joinedload(Event.venue))
+    ).one()
+
+
 def rsvp_event(rsvp: Rsvp) -> Event:
     """The RSVP's event with its venue, for the confirmation and manage pages."""
-    return db.session.scalars(
-        select(Event).where(Event.id == rsvp.event_id).options(joinedload(Event.venue))
-    ).one()
+    return event_with_venue(rsvp.event_id)

@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.events.queries import get_public_event_or_404
+from app.events.queries import get_public_event_or_404, is_slug
 from app.extensions import limiter
 from app.models import Event, Rsvp
 from app.rsvp import bp, notices
 from app.rsvp.forms import CancelRsvpForm, ChangePartySizeForm, ManageForm, RsvpForm
-from app.rsvp.queries import closed_reason, rsvp_event, waitlist_position
+from app.rsvp.queries import closed_reason, event_with_venue, rsvp_event, waitlist_position
 from app.rsvp.services import (
     RsvpClosedError,
     cancel_rsvp,
@@ -78,34 +78,47 @@ def create(slug: str) -> Response | tuple[str, int]:
     404 for events the visitor cannot see, 409 when the event takes no RSVPs
     (cancelled, started, draft), 422 with the form again on invalid input.
     """
-    viewer = current_user if current_user.is_authenticated else None
-    # The bare event row: this is the hot path of an RSVP rush (bench/rsvp.py).
-    event = get_public_event_or_404(slug, viewer, details=False)
-    reason = closed_reason(event)
-    if reason is not None:
-        abort(409, description=_closed_message(reason))
+    if not is_slug(slug):
+        abort(404)
     form = RsvpForm()
     if not form.validate_on_submit() or form.party_size_value is None:
+        event = _event_taking_rsvps_or_abort(slug)
         return render_template("rsvp/form.html", event=event, place=_place(event), form=form), 422
+    # The hot path of an RSVP rush (bench/rsvp.py): the service reads the event
+    # under its lock and nothing reads it before. Only published events take
+    # RSVPs, and everyone may see those; any refusal is sorted out below.
     try:
         result = create_rsvp(
-            event.id,
+            slug,
             display_name=form.display_name.data or None,
             party_size=form.party_size_value,
             email=form.notice_email,
             locale=str(get_locale()),  # later notices are written in it
         )
-    except RsvpClosedError as exc:  # it closed between our check and the locked one
+    except RsvpClosedError as exc:
+        # Refused under the lock; this read only turns it into a 404 for a visitor
+        # who may not see the event (unknown, or someone else's draft).
+        _event_taking_rsvps_or_abort(slug)
         abort(409, description=_closed_message(exc.reason))
     if form.notice_email is not None:
         notices.send_manage_link(
             recipient=form.notice_email,
-            event=event,
+            event=event_with_venue(result.event_id),
             manage_url=_manage_link(result.token),
             locale=str(get_locale()),
         )
     session[FRESH_CODE_KEY] = result.token
     return redirect(url_for("rsvp.done"), 303)
+
+
+def _event_taking_rsvps_or_abort(slug: str) -> Event:
+    """The event, if the visitor may see it (else 404) and it takes RSVPs (else 409)."""
+    viewer = current_user if current_user.is_authenticated else None
+    event = get_public_event_or_404(slug, viewer, details=False)
+    reason = closed_reason(event)
+    if reason is not None:
+        abort(409, description=_closed_message(reason))
+    return event
 
 
 @bp.get("/rsvp/done")

@@ -22,7 +22,13 @@ from sqlalchemy import func, select
 from app.events.services import EventInput, update_event
 from app.extensions import db
 from app.models import Event, OutboxMessage, Repeat, Rsvp, RsvpStatus, User
-from app.rsvp.services import cancel_rsvp, change_party_size, create_rsvp, going_count
+from app.rsvp.services import (
+    RsvpClosedError,
+    cancel_rsvp,
+    change_party_size,
+    create_rsvp,
+    going_count,
+)
 from tests.events.helpers import event_form, post_event, signed_in
 from tests.factories import make_event, make_venue
 
@@ -51,6 +57,41 @@ def _set_capacity(client: FlaskClient, event: Event, capacity: str) -> None:
         event.venue, starts_at="2026-12-05T15:00", ends_at="2026-12-05T17:00", capacity=capacity
     )
     assert post_event(client, f"/organize/events/{event.id}/edit", form).status_code == 303
+
+
+# --- new RSVPs ------------------------------------------------------------------------
+
+
+def test_a_party_goes_if_it_fits_exactly_and_waits_if_one_too_many(app: Flask) -> None:
+    event = make_event(make_venue(), capacity=5)
+    four, three, one, another = _rsvp(event, 4), _rsvp(event, 3), _rsvp(event, 1), _rsvp(event, 1)
+    # Waitlisted parties take no place: the 1 after the waiting 3 fills the fifth place.
+    assert _statuses(four, three, one, another) == [GOING, WAITLISTED, GOING, WAITLISTED]
+    assert going_count(event.id) == 5
+
+
+def test_without_a_capacity_everyone_goes(app: Flask) -> None:
+    event = make_event(make_venue())
+    rsvp_ids = [_rsvp(event, 5) for _n in range(3)]
+    assert _statuses(*rsvp_ids) == [GOING] * 3
+    assert going_count(event.id) == 15
+
+
+def test_an_rsvp_finds_its_event_by_id_or_slug(app: Flask) -> None:
+    event = make_event(make_venue(), capacity=2)
+    by_slug = create_rsvp(event.slug, display_name=None, party_size=2, email=None)
+    by_id = create_rsvp(event.id, display_name=None, party_size=1, email=None)
+    assert (by_slug.event_id, by_slug.status) == (event.id, GOING)
+    assert (by_id.event_id, by_id.status) == (event.id, WAITLISTED)
+
+
+def test_an_unknown_event_takes_no_rsvp(app: Flask) -> None:
+    for unknown in ("no-such-event", 2**31 - 1):
+        with pytest.raises(RsvpClosedError) as refused:
+            create_rsvp(unknown, display_name=None, party_size=1, email=None)
+        assert refused.value.reason == "unavailable"
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == 0
 
 
 # --- cancelling and resizing -----------------------------------------------------------

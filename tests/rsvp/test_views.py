@@ -15,10 +15,10 @@ from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event, RsvpStatus
 from app.rsvp.services import create_rsvp
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, sql_statements
 from tests.events.helpers import event_form, post_event
 from tests.factories import PASSWORD, make_event, make_user, make_venue
-from tests.rsvp.helpers import all_rsvps, post_manage, post_rsvp, rsvp, rsvp_count
+from tests.rsvp.helpers import all_rsvps, post_manage, post_rsvp, rsvp, rsvp_count, rsvp_form
 
 
 def _event(**overrides: Any) -> Event:
@@ -103,6 +103,23 @@ def test_rsvp_redirects_to_a_confirmation_that_shows_the_link_once(client: Flask
     assert (row.display_name, row.party_size, row.status) == ("Sara", 2, RsvpStatus.GOING)
     assert row.email is None
     assert row.created_on.isoformat() == "2026-11-25"
+
+
+def test_an_rsvp_reads_its_event_only_under_the_lock(client: FlaskClient) -> None:
+    # The hot path of an RSVP rush (bench/rsvp.py): one locking read of the event row,
+    # then one INSERT that counts the people going, chooses the status and writes.
+    event = _event(capacity=10)
+    url = f"/events/{event.slug}/rsvp"
+    token = csrf_token(client, f"/events/{event.slug}")
+    with sql_statements() as statements:
+        response = client.post(url, data={**rsvp_form(party_size="2"), "csrf_token": token})
+    assert response.status_code == 303
+    lock, write = [sql for sql in statements if not sql.startswith("BEGIN")]  # SQLite's BEGIN
+    assert lock.startswith("SELECT events.id, events.status, events.starts_at, events.capacity")
+    if db.engine.dialect.name == "postgresql":
+        assert lock.endswith("FOR UPDATE")
+    assert write.startswith("INSERT INTO rsvps")
+    assert all_rsvps()[0].status == RsvpStatus.GOING
 
 
 def test_the_code_is_in_the_session_only_until_the_confirmation(client: FlaskClient) -> None:
