@@ -17,7 +17,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -34,28 +34,35 @@ _DIRTY = "vigil_pagecache_dirty"
 
 
 class _Generation:
-    """This process's view of the current generation."""
+    """This process's view of the current generation, one per app (its cache)."""
 
     value: str | None = None
     checked_at = 0.0
 
 
+def _known() -> _Generation:
+    known: _Generation = current_app.extensions["vigil_generation"]
+    return known
+
+
 def current_generation() -> str:
+    known = _known()
     now = time.monotonic()
-    if _Generation.value is None or now - _Generation.checked_at > GENERATION_RECHECK:
+    if known.value is None or now - known.checked_at > GENERATION_RECHECK:
         value = cache.get(GENERATION_KEY)
         if not isinstance(value, str):
             value = secrets.token_hex(8)
             cache.set(GENERATION_KEY, value, timeout=0)
-        _Generation.value, _Generation.checked_at = value, now
-    return _Generation.value
+        known.value, known.checked_at = value, now
+    return known.value
 
 
 def new_generation() -> None:
     """Invalidate every cached page (called after each commit that changed data)."""
     value = secrets.token_hex(8)
     cache.set(GENERATION_KEY, value, timeout=0)
-    _Generation.value, _Generation.checked_at = value, time.monotonic()
+    known = _known()
+    known.value, known.checked_at = value, time.monotonic()
 
 
 # Changes no cached page shows: an RSVP rush must not empty the page cache.
@@ -106,6 +113,7 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
 
 def init_app(app: Flask) -> None:
     """Replace the generation after every commit that changed something."""
+    app.extensions["vigil_generation"] = _Generation()
     target = db.session
     if not event.contains(target, "before_flush", _mark_dirty):
         event.listen(target, "before_flush", _mark_dirty)
