@@ -121,11 +121,11 @@ def events_geojson() -> Response:
         key, etag = known
         if _not_modified(etag):
             return _document(etag, None, GEOJSON_TYPE, GEOJSON_CACHE_CONTROL)
-        entry = _recent.get(key) or cache.get(key)
+        entry = _recent.get(key)
     else:
         form = _filters_form()
         key, entry = f"geojson:{version}:{urlencode(form.canonical_args())}", None
-    if not isinstance(entry, tuple):
+    if entry is None:
         entry = cache.get(key)
         if not isinstance(entry, tuple):
             entry = _build_geojson(form or _filters_form())
