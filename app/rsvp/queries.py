@@ -143,8 +143,3 @@ def event_with_venue(event_id: int) -> Event:
     return db.session.scalars(
         select(Event).where(Event.id == event_id).options(joinedload(Event.venue))
     ).one()
-
-
-def rsvp_event(rsvp: Rsvp) -> Event:
-    """The RSVP's event with its venue, for the confirmation and manage pages."""
-    return event_with_venue(rsvp.event_id)

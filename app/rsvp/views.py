@@ -19,7 +19,7 @@ from app.extensions import limiter
 from app.models import Event, Rsvp
 from app.rsvp import bp, notices
 from app.rsvp.forms import CancelRsvpForm, ChangePartySizeForm, ManageForm, RsvpForm
-from app.rsvp.queries import closed_reason, event_with_venue, rsvp_event, waitlist_position
+from app.rsvp.queries import closed_reason, event_with_venue, waitlist_position
 from app.rsvp.services import (
     RsvpClosedError,
     cancel_rsvp,
@@ -128,7 +128,7 @@ def done() -> str:
     rsvp = find_rsvp(token) if isinstance(token, str) else None
     if rsvp is None:
         return render_template("rsvp/done.html", rsvp=None)
-    event = rsvp_event(rsvp)
+    event = event_with_venue(rsvp.event_id)
     return render_template(
         "rsvp/done.html",
         rsvp=rsvp,
@@ -167,7 +167,7 @@ def _render_rsvp(
     notice: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    event = rsvp_event(rsvp)
+    event = event_with_venue(rsvp.event_id)
     reason = closed_reason(event)
     if change_form is None:
         change_form = ChangePartySizeForm(formdata=None, party_size=str(rsvp.party_size))
