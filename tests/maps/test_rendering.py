@@ -16,6 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.maps.rendering import safe_text
+from app.models import Venue
 from tests.browser.conftest import HOSTILE_TITLES
 from tests.events.helpers import event_form, post_event, signed_in
 from tests.factories import make_event, make_venue
@@ -82,8 +83,8 @@ def test_safe_text_is_inert_and_shows_the_text(text: str) -> None:
 _FOLIUM_ID = re.compile(r"\b(marker|tooltip|popup)_[0-9a-f]{32}\b")
 
 
-def _venue_page(client: FlaskClient, name: str, title: str = "Vigil") -> tuple[Any, str]:
-    venue = make_venue(
+def _berlin_venue(name: str) -> Venue:
+    return make_venue(
         import_key=None,
         name=name,
         kind="other",
@@ -94,7 +95,10 @@ def _venue_page(client: FlaskClient, name: str, title: str = "Vigil") -> tuple[A
         longitude=13.4,
         timezone="Europe/Berlin",
     )
-    event = make_event(venue, title=title)
+
+
+def _venue_page(client: FlaskClient, name: str, title: str = "Vigil") -> tuple[Any, str]:
+    event = make_event(_berlin_venue(name), title=title)
     page = client.get(f"/events/{event.slug}")
     assert page.status_code == 200
     # The page itself runs no inline script: the map's comes from its own URL when opened.
@@ -168,17 +172,7 @@ def test_an_event_without_a_position_has_no_map(client: FlaskClient, app: Any) -
 
 
 def test_a_draft_venue_script_is_not_public(client: FlaskClient, app: Any) -> None:
-    venue = make_venue(
-        import_key=None,
-        name="Secret place",
-        kind="other",
-        city="Berlin",
-        country_code="DE",
-        latitude=52.5,
-        longitude=13.4,
-        timezone="Europe/Berlin",
-    )
-    draft = make_event(venue, publish=False)
+    draft = make_event(_berlin_venue("Secret place"), publish=False)
     assert client.get(f"/events/{draft.slug}/map.js").status_code == 404
     assert client.get("/events/no-such-event/map.js").status_code == 404
 
