@@ -53,3 +53,20 @@ def test_default_window_follows_the_app_clock() -> None:
         assert default_window() == (date(2026, 9, 26), date(2027, 12, 30))
     finally:
         clock.freeze(None)
+
+
+SHARED_TOOL = Path(__file__).resolve().parents[3] / "shared" / "tools" / "ical-check"
+
+
+@pytest.mark.skipif(not SHARED_TOOL.is_dir(), reason="no ../shared beside this clone")
+def test_bundled_copy_is_in_step_with_the_shared_tool() -> None:
+    # The bundled copy exists for clones without ../shared; where the shared tool is
+    # present (development, CI) a correction to it must reach the copy too.
+    # README.md carries our note about the copy and may differ.
+    shared = {p.name for p in SHARED_TOOL.iterdir() if p.is_file()} - {"README.md"}
+    stale = [
+        name
+        for name in sorted(shared)
+        if (SHARED_TOOL / name).read_bytes() != (TOOL.parent / name).read_bytes()
+    ]
+    assert stale == [], f"tools/ical-check differs from ../shared: {stale}"
