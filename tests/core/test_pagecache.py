@@ -10,13 +10,13 @@ from sqlalchemy import select
 from app import pagecache
 from app.extensions import cache, db
 from app.models import Event
-from tests.conftest import sql_statements
-from tests.events.helpers import berlin, event_form, post_event, signed_in
-from tests.factories import PASSWORD, make_user
+from tests.conftest import signed_in, sql_statements
+from tests.events.forms import event_form, post_event
+from tests.factories import PASSWORD, berlin_embassy, make_user
 
 
 def _publish(client: FlaskClient, title: str) -> Event:
-    venue = berlin()
+    venue = berlin_embassy()
     assert (
         post_event(client, "/organize/events/new", event_form(venue, title=title)).status_code
         == 303

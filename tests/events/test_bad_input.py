@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Venue
-from tests.events.helpers import berlin, event_form, post_event, signed_in
-from tests.factories import make_venue
+from tests.conftest import signed_in
+from tests.events.forms import event_form, post_event
+from tests.factories import berlin_embassy, hamburg_consulate
 
 
 def _event_count() -> int:
@@ -59,7 +60,7 @@ BAD_FIELDS: list[tuple[str, Any]] = [
 @pytest.mark.parametrize(("field", "value"), BAD_FIELDS)
 def test_bad_event_field_is_refused(client: FlaskClient, field: str, value: Any) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     response = post_event(client, "/organize/events/new", event_form(venue, **{field: value}))
     assert response.status_code == 422
     body = response.get_data(as_text=True)
@@ -80,7 +81,7 @@ BAD_SERIES: list[dict[str, str]] = [
 @pytest.mark.parametrize("series", BAD_SERIES)
 def test_bad_series_is_refused(client: FlaskClient, series: dict[str, str]) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     response = post_event(client, "/organize/events/new", event_form(venue, **series))
     assert response.status_code == 422
     assert _event_count() == 0
@@ -92,7 +93,7 @@ def test_bad_series_is_refused(client: FlaskClient, series: dict[str, str]) -> N
 )
 def test_dst_gap_and_overlap_are_refused(client: FlaskClient, starts_at: str, message: str) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     form = event_form(venue, starts_at=starts_at, ends_at=starts_at[:11] + "05:00")
     response = post_event(client, "/organize/events/new", form)
     assert response.status_code == 422
@@ -114,7 +115,7 @@ OTHER_VENUE = {
 
 def test_other_address_derives_time_zone(client: FlaskClient) -> None:
     signed_in(client)
-    berlin()
+    berlin_embassy()
     form = event_form(berlin_venue(), **OTHER_VENUE)
     assert post_event(client, "/organize/events/new", form).status_code == 303
     event = db.session.scalars(select(Event)).one()
@@ -123,7 +124,7 @@ def test_other_address_derives_time_zone(client: FlaskClient) -> None:
 
 
 def berlin_venue() -> Venue:
-    return db.session.scalars(select(Venue)).first() or berlin()
+    return db.session.scalars(select(Venue)).first() or berlin_embassy()
 
 
 @pytest.mark.parametrize(
@@ -148,7 +149,7 @@ def berlin_venue() -> Venue:
 )
 def test_bad_other_address_is_refused(client: FlaskClient, field: str, value: str) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     form = event_form(venue, **{**OTHER_VENUE, field: value})
     response = post_event(client, "/organize/events/new", form)
     assert response.status_code == 422
@@ -158,9 +159,7 @@ def test_bad_other_address_is_refused(client: FlaskClient, field: str, value: st
 
 def test_closed_mission_needs_confirmation(client: FlaskClient) -> None:
     signed_in(client)
-    closed = make_venue(
-        import_key="mission:Hamburg", name="Consulate, Hamburg", city="Hamburg", status="closed"
-    )
+    closed = hamburg_consulate(status="closed")
     form = event_form(closed)
     response = post_event(client, "/organize/events/new", form)
     assert response.status_code == 422
@@ -173,7 +172,7 @@ def test_closed_mission_needs_confirmation(client: FlaskClient) -> None:
 
 def test_form_keeps_what_was_typed(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     form = event_form(venue, title="زن، زندگی، آزادی", capacity="abc", description="Line 1\nLine 2")
     body = post_event(client, "/organize/events/new", form).get_data(as_text=True)
     assert 'value="زن، زندگی، آزادی"' in body
@@ -183,7 +182,7 @@ def test_form_keeps_what_was_typed(client: FlaskClient) -> None:
 
 def test_missing_csrf_is_refused(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     response = client.post("/organize/events/new", data=event_form(venue))
     assert response.status_code == 400
     assert "This form has expired" in response.get_data(as_text=True)
@@ -192,7 +191,7 @@ def test_missing_csrf_is_refused(client: FlaskClient) -> None:
 
 def test_oversized_body_is_refused(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     response = post_event(client, "/organize/events/new", event_form(venue, title="x" * 100_000))
     assert response.status_code == 413
     assert _event_count() == 0
@@ -200,7 +199,7 @@ def test_oversized_body_is_refused(client: FlaskClient) -> None:
 
 def test_repeated_field_uses_first_value(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     from tests.conftest import csrf_token
 
     token = csrf_token(client, "/organize/events/new")
@@ -220,7 +219,7 @@ HOSTILE = [
 @pytest.mark.parametrize("title", HOSTILE)
 def test_hostile_text_is_displayed_literally(client: FlaskClient, title: str) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     form = event_form(venue, title=title, description=title)
     assert post_event(client, "/organize/events/new", form).status_code == 303
     event = db.session.scalars(select(Event)).one()
@@ -235,7 +234,7 @@ def test_hostile_text_is_displayed_literally(client: FlaskClient, title: str) ->
 
 def test_persian_text_with_zwnj_is_stored_byte_exact(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     title = "تجمع برای آزادی همه‌ی زندانیان 🕯️✊🏽"
     assert (
         post_event(client, "/organize/events/new", event_form(venue, title=title)).status_code

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Occurrence
-from tests.events.helpers import berlin, event_form, post_event, signed_in
+from tests.conftest import signed_in
+from tests.events.forms import event_form, post_event
+from tests.factories import berlin_embassy
 
 
 def _only_event() -> Event:
@@ -21,7 +23,7 @@ def _only_event() -> Event:
 
 def test_create_event_at_berlin_embassy_shows_local_time(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     response = post_event(client, "/organize/events/new", event_form(venue))
     assert response.status_code == 303
     event = _only_event()
@@ -40,7 +42,7 @@ def test_create_event_at_berlin_embassy_shows_local_time(client: FlaskClient) ->
 
 def test_summer_event_shows_cest(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     form = event_form(venue, starts_at="2027-07-03T15:00", ends_at="2027-07-03T16:00")
     assert post_event(client, "/organize/events/new", form).status_code == 303
     event = _only_event()
@@ -50,7 +52,7 @@ def test_summer_event_shows_cest(client: FlaskClient) -> None:
 
 def test_edit_bumps_sequence_only_for_schedule_changes(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     post_event(client, "/organize/events/new", event_form(venue))
     event = _only_event()
     url = f"/organize/events/{event.id}/edit"
@@ -74,7 +76,7 @@ def test_edit_bumps_sequence_only_for_schedule_changes(client: FlaskClient) -> N
 
 def test_cancel_keeps_event_visible_with_reason(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     post_event(client, "/organize/events/new", event_form(venue))
     event = _only_event()
     response = post_event(
@@ -94,7 +96,7 @@ def test_cancel_keeps_event_visible_with_reason(client: FlaskClient) -> None:
 
 def test_duplicate_makes_a_draft_copy(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     post_event(client, "/organize/events/new", event_form(venue))
     original = _only_event()
     response = post_event(client, f"/organize/events/{original.id}/duplicate", {})
@@ -114,7 +116,7 @@ def test_duplicate_makes_a_draft_copy(client: FlaskClient) -> None:
 
 def test_weekly_series_lists_each_date_and_skips(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     form = event_form(
         venue,
         starts_at="2026-12-03T18:00",
@@ -134,7 +136,7 @@ def test_weekly_series_lists_each_date_and_skips(client: FlaskClient) -> None:
 
 def test_series_keeps_wall_time_across_dst(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     form = event_form(
         venue,
         starts_at="2027-03-18T18:00",
@@ -150,7 +152,7 @@ def test_series_keeps_wall_time_across_dst(client: FlaskClient) -> None:
 
 def test_organizer_cannot_see_or_change_others_events(client: FlaskClient) -> None:
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     post_event(client, "/organize/events/new", event_form(venue))
     event = _only_event()
     other = client.application.test_client()
@@ -173,7 +175,7 @@ def test_admin_can_edit_any_event(client: FlaskClient) -> None:
     from app.models import Role
 
     signed_in(client)
-    venue = berlin()
+    venue = berlin_embassy()
     post_event(client, "/organize/events/new", event_form(venue))
     event = _only_event()
     admin = client.application.test_client()

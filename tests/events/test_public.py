@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from app import clock
 from app.models import Event, Venue
 from tests.conftest import sql_statements
-from tests.factories import make_event, make_venue
+from tests.factories import berlin_embassy, london_embassy, make_event
 
 
 def _event(
@@ -22,18 +22,7 @@ def _event(
 
 
 def _places() -> tuple[Venue, Venue]:
-    berlin = make_venue()
-    london = make_venue(
-        import_key="mission:Embassy of Iran, London",
-        name="Embassy of Iran, London",
-        address="16 Prince's Gate",
-        city="London",
-        country_code="GB",
-        latitude=51.5014,
-        longitude=-0.1719,
-        timezone="Europe/London",
-    )
-    return berlin, london
+    return berlin_embassy(), london_embassy()
 
 
 def test_list_is_sorted_soonest_first_and_hides_drafts(client: FlaskClient) -> None:

@@ -18,7 +18,8 @@ from flask.testing import FlaskClient
 from app.maps.rendering import safe_text
 from app.models import Venue
 from tests.browser.conftest import HOSTILE_TITLES
-from tests.events.helpers import event_form, post_event, signed_in
+from tests.conftest import signed_in
+from tests.events.forms import event_form, post_event
 from tests.factories import make_event, make_venue
 from tests.maps.helpers import attribute, csp_directives, page_parts, script_hash
 

@@ -29,7 +29,8 @@ from app.rsvp.services import (
     create_rsvp,
     going_count,
 )
-from tests.events.helpers import event_form, post_event, signed_in
+from tests.conftest import signed_in
+from tests.events.forms import event_form, post_event
 from tests.factories import make_event, make_venue
 
 GOING, WAITLISTED = RsvpStatus.GOING, RsvpStatus.WAITLISTED

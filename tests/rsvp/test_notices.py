@@ -25,7 +25,8 @@ from app.extensions import db
 from app.models import Event, OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp import notices
 from app.rsvp.services import cancel_rsvp, create_rsvp
-from tests.events.helpers import event_form, post_event, signed_in
+from tests.conftest import signed_in
+from tests.events.forms import event_form, post_event
 from tests.factories import make_event, make_venue
 
 SUBJECT_CHANGED = "The time or place of an event you plan to attend has changed"

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Event, RsvpStatus
 from app.rsvp.services import create_rsvp
 from tests.conftest import csrf_token, login, sql_statements
-from tests.events.helpers import event_form, post_event
+from tests.events.forms import event_form, post_event
 from tests.factories import PASSWORD, make_event, make_user, make_venue
 from tests.rsvp.helpers import all_rsvps, post_manage, post_rsvp, rsvp, rsvp_count, rsvp_form
 

@@ -1,4 +1,4 @@
-"""Shared helpers of the event tests: a signed-in organizer and a valid form."""
+"""The organizer's event form, filled in and posted as a browser would."""
 
 from __future__ import annotations
 
@@ -6,19 +6,12 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from app.models import User, Venue
-from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_user, make_venue
-
-
-def signed_in(client: FlaskClient, **user_overrides: Any) -> User:
-    user = make_user(**user_overrides)
-    assert login(client, user.email, PASSWORD).status_code == 303
-    return user
+from app.models import Venue
+from tests.conftest import csrf_token
 
 
 def event_form(place: Venue, /, **overrides: Any) -> dict[str, Any]:
-    """A valid new-event form: next Saturday 15:00–17:00 at ``place``."""
+    """A valid new-event form: next Saturday 15:00–17:00 at ``place``; ``None`` drops a field."""
     data: dict[str, Any] = {
         "title": "Vigil for the prisoners",
         "kind": "vigil",
@@ -38,9 +31,6 @@ def event_form(place: Venue, /, **overrides: Any) -> dict[str, Any]:
 
 
 def post_event(client: FlaskClient, url: str, data: dict[str, Any]) -> Any:
+    """POST ``data`` to ``url`` (new or edit form) with a valid CSRF token read from ``url``."""
     token = csrf_token(client, url)
     return client.post(url, data={**data, "csrf_token": token})
-
-
-def berlin() -> Venue:
-    return make_venue()
