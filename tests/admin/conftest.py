@@ -6,19 +6,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.models import Role, User
+from app.models import User
 from tests.conftest import login
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_admin, make_organizer
 
 
 @pytest.fixture
 def admin(app: Flask) -> User:
-    return make_user(role=Role.ADMIN, display_name="Admin Ada", email="ada@example.org")
+    return make_admin(display_name="Admin Ada", email="ada@example.org")
 
 
 @pytest.fixture
 def organizer(app: Flask) -> User:
-    return make_user(display_name="Organizer Omid", email="omid@example.org")
+    return make_organizer(display_name="Organizer Omid", email="omid@example.org")
 
 
 @pytest.fixture

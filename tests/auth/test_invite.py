@@ -13,13 +13,13 @@ from app import clock
 from app.auth.services import create_invite
 from app.extensions import db
 from app.models import Invite, Role, User
-from tests.auth.helpers import is_signed_in
+from tests.auth.signin import is_signed_in
 from tests.conftest import DEFAULT_NOW, csrf_token
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_admin, make_user
 
 
 def _invite(email: str = "invited@example.org") -> str:
-    admin = make_user(role=Role.ADMIN)
+    admin = make_admin()
     _invite, token = create_invite(email=email, created_by=admin)
     db.session.commit()
     return token

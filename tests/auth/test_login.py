@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.auth import passwords
-from app.auth.services import set_active
+from app.auth.services import create_user, set_active
 from app.extensions import db
 from app.models import User
-from tests.auth.helpers import comparable_body, is_signed_in, post_login
+from tests.auth.signin import comparable_body, is_signed_in, post_login
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 
@@ -213,7 +213,9 @@ _ARGON2 = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")
 
 
 def test_stored_hash_uses_argon2id_with_owasp_parameters(client: FlaskClient) -> None:
-    user = make_user()
+    # Through the service itself: factory accounts share a hash made once per test process.
+    user = create_user(email="new@example.org", display_name="New", password=PASSWORD)
+    db.session.commit()
     match = _ARGON2.match(user.password_hash or "")
     assert match, user.password_hash
     memory, time_cost, _parallelism = (int(g) for g in match.groups())

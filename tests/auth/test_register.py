@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Role, User
-from tests.auth.helpers import is_signed_in
+from tests.auth.signin import is_signed_in
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_user
 

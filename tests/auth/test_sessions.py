@@ -12,7 +12,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from app import clock
 from app.auth.services import set_active
 from app.extensions import db
-from tests.auth.helpers import (
+from tests.auth.signin import (
     SESSION_COOKIE,
     is_signed_in,
     logout,

@@ -13,9 +13,8 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
-from app.models import Role
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_admin
 
 CANARY = "canary-exception-7f3a"
 
@@ -83,7 +82,7 @@ def test_every_public_page_carries_the_headers(app: Flask, client: FlaskClient) 
 def test_signed_in_pages_carry_the_headers_and_are_not_cached(
     app: Flask, client: FlaskClient
 ) -> None:
-    admin = make_user(role=Role.ADMIN)
+    admin = make_admin()
     assert login(client, admin.email, PASSWORD).status_code == 303
     rules = _plain_get_rules(app, "/organize") + _plain_get_rules(app, "/admin")
     assert rules
@@ -232,7 +231,7 @@ def test_id_converter_accepts_database_ids(echo_app: Flask, value: str, expected
 
 def test_real_id_routes_answer_404_to_bad_ids(app: Flask, client: FlaskClient) -> None:
     """Every ``<id:…>`` route, as an admin so no guard stops the request before the converter."""
-    admin = make_user(role=Role.ADMIN)
+    admin = make_admin()
     assert login(client, admin.email, PASSWORD).status_code == 303
     rules = [
         rule

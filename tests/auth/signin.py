@@ -1,4 +1,4 @@
-"""Small helpers shared by the account tests."""
+"""Signing in and out through the pages, and reading the session cookie, for the account tests."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def logout(client: FlaskClient) -> Any:
 
 
 def session_cookie(client: FlaskClient) -> str:
+    """The value of the client's session cookie (there must be one)."""
     cookie = client.get_cookie(SESSION_COOKIE)
     assert cookie is not None, "no session cookie"
     return cookie.value
