@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now_utc
 from app.config import LANGUAGES, RTL_LANGUAGES
+from app.models.event import Repeat
 from app.safe_redirect import safe_next
 
 LANG_COOKIE = "lang"
@@ -151,6 +152,8 @@ def init_app(app: Flask) -> None:
         languages=LANGUAGES,
         zone_abbreviation=zone_abbreviation,
         distance=format_distance,
+        # Templates compare states with members, never with spelled-out values.
+        Repeat=Repeat,
     )
 
     @app.context_processor

@@ -23,6 +23,7 @@ from app.models import (
     Role,
     User,
     Venue,
+    VenueStatus,
 )
 
 DEMO_EMAIL = "demo-organizer@vigil.invalid"
@@ -84,7 +85,7 @@ def seed_events(count: int) -> SeedReport:
     venues = list(
         db.session.scalars(
             select(Venue)
-            .where(Venue.latitude.is_not(None), Venue.status != "closed")
+            .where(Venue.latitude.is_not(None), Venue.status != VenueStatus.CLOSED)
             .order_by(Venue.country_code, Venue.city)
         )
     )

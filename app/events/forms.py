@@ -50,20 +50,12 @@ _URL = re.compile(r"^(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+)$", re.IG
 
 
 def kind_choices() -> list[tuple[str, str]]:
-    return [
-        (EventKind.RALLY, _("Rally")),
-        (EventKind.VIGIL, _("Vigil")),
-        (EventKind.MARCH, _("March")),
-        (EventKind.OTHER, _("Other")),
-    ]
+    """Select options of the kinds of event, labelled in the page language."""
+    return [(kind.value, kind.label) for kind in EventKind]
 
 
 def repeat_choices() -> list[tuple[str, str]]:
-    return [
-        (Repeat.NONE, _("Does not repeat")),
-        (Repeat.DAILY, _("Every day")),
-        (Repeat.WEEKLY, _("Every week on the same weekday")),
-    ]
+    return [(repeat.value, repeat.label) for repeat in Repeat]
 
 
 def venue_choices(venues: list[Venue]) -> list[tuple[str, str]]:
@@ -202,7 +194,7 @@ class EventForm(FlaskForm):
         self.result = EventInput(
             title=self.title.data,
             description=self.description.data or "",
-            kind=self.kind.data,
+            kind=EventKind(self.kind.data),
             venue=venue,
             timezone=zone_name,
             starts_local=starts,

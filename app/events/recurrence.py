@@ -7,6 +7,7 @@ Rules live in the venue's local wall time (STYLE.md rule 4): "every Thursday
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from app.models import Repeat
@@ -19,7 +20,7 @@ _STEP = {Repeat.DAILY: timedelta(days=1), Repeat.WEEKLY: timedelta(weeks=1)}
 class LocalTimeError(ValueError):
     """A wall time that does not exist or happens twice in the zone (a DST change)."""
 
-    def __init__(self, kind: str, wall: datetime) -> None:
+    def __init__(self, kind: Literal["nonexistent", "ambiguous"], wall: datetime) -> None:
         super().__init__(kind)
         self.kind = kind
         self.wall = wall

@@ -15,7 +15,16 @@ from sqlalchemy import delete, select
 from app.clock import now_utc
 from app.events.recurrence import occurrence_instants, to_utc
 from app.extensions import db
-from app.models import Event, EventStatus, Occurrence, OccurrenceSkip, Repeat, User, Venue
+from app.models import (
+    Event,
+    EventKind,
+    EventStatus,
+    Occurrence,
+    OccurrenceSkip,
+    Repeat,
+    User,
+    Venue,
+)
 from app.rsvp import notices as rsvp_notices
 from app.rsvp import services as rsvp_services
 from app.venues.services import create_custom_venue
@@ -42,7 +51,7 @@ class EventInput:
 
     title: str
     description: str
-    kind: str
+    kind: EventKind
     venue: Venue | NewVenue
     timezone: str
     starts_local: datetime

@@ -8,8 +8,8 @@ from typing import Any, cast
 
 from flask import url_for
 
-from app.events.forms import kind_choices
 from app.events.queries import Listing
+from app.models import EventKind
 from app.web import format_when, local_datetime
 
 
@@ -19,7 +19,8 @@ def feature_collection(listings: Sequence[Listing]) -> bytes:
     Text is left as it is: the map's script only ever sets it as text
     (``textContent``), never as HTML.
     """
-    kinds = dict(kind_choices())
+    # Each label looked up once per document, not once per marker.
+    kinds = {kind: kind.label for kind in EventKind}
     # Slugs need no quoting ([a-z0-9-]), so one url_for serves every feature.
     page_prefix = url_for("events.show", slug="x")[:-1]
     features = [_feature(listing, kinds, page_prefix) for listing in listings]
@@ -27,14 +28,14 @@ def feature_collection(listings: Sequence[Listing]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _feature(listing: Listing, kinds: dict[str, str], page_prefix: str) -> dict[str, Any]:
+def _feature(listing: Listing, kinds: dict[EventKind, str], page_prefix: str) -> dict[str, Any]:
     event, venue, occurrence = listing.event, listing.venue, listing.occurrence
     starts = local_datetime(occurrence.starts_at, event.timezone)
     properties: dict[str, Any] = {
         "title": event.title,
         "url": page_prefix + event.slug,
         "kind": event.kind,
-        "kind_label": kinds.get(event.kind, event.kind),
+        "kind_label": kinds[event.kind],
         "cancelled": event.is_cancelled,
         "starts_at": starts.isoformat(timespec="minutes"),
         "when": format_when(occurrence.starts_at, occurrence.ends_at, event.timezone),

@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from app.models.event import Event, EventKind, EventStatus, Occurrence, OccurrenceSkip, Repeat
-from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
+from app.models.rsvp import NoticeKind, OutboxMessage, Rsvp, RsvpStatus
 from app.models.statement import StatementVersion
 from app.models.user import Invite, Role, User
 from app.models.venue import Venue, VenueKind, VenueStatus
@@ -11,6 +11,7 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "Invite",
+    "NoticeKind",
     "Occurrence",
     "OccurrenceSkip",
     "OutboxMessage",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, enum_type
 from app.models.rsvp import Rsvp
 from app.models.user import User
 from app.models.venue import Venue
@@ -34,22 +35,51 @@ CAPACITY_MAX = 100_000
 
 
 class EventKind(StrEnum):
+    """What kind of gathering an event is."""
+
     RALLY = "rally"
     VIGIL = "vigil"
     MARCH = "march"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        """The kind's name in the current language: the one wording of every page and map."""
+        return str(_KIND_LABELS[self])
+
 
 class EventStatus(StrEnum):
+    """Drafts are seen by their organizers only; cancelled events stay public."""
+
     DRAFT = "draft"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
 
 class Repeat(StrEnum):
+    """How a series repeats, in the venue's local wall time."""
+
     NONE = "none"
     DAILY = "daily"
     WEEKLY = "weekly"
+
+    @property
+    def label(self) -> str:
+        """The rule as the event form offers it, in the current language."""
+        return str(_REPEAT_LABELS[self])
+
+
+_KIND_LABELS = {
+    EventKind.RALLY: _l("Rally"),
+    EventKind.VIGIL: _l("Vigil"),
+    EventKind.MARCH: _l("March"),
+    EventKind.OTHER: _l("Other"),
+}
+_REPEAT_LABELS = {
+    Repeat.NONE: _l("Does not repeat"),
+    Repeat.DAILY: _l("Every day"),
+    Repeat.WEEKLY: _l("Every week on the same weekday"),
+}
 
 
 def new_uid() -> str:
@@ -71,9 +101,7 @@ class Event(Base):
         CheckConstraint(
             f"capacity IS NULL OR (capacity BETWEEN 1 AND {CAPACITY_MAX})", name="capacity_range"
         ),
-        CheckConstraint("kind IN ('rally', 'vigil', 'march', 'other')", name="kind_known"),
-        CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status_known"),
-        CheckConstraint("repeat IN ('none', 'daily', 'weekly')", name="repeat_known"),
+        # kind, status and repeat: the CHECKs of their enum types (kind_known…).
         CheckConstraint("(repeat = 'none') = (repeat_until_on IS NULL)", name="repeat_has_end"),
         CheckConstraint("sequence >= 0", name="sequence_non_negative"),
     )
@@ -83,14 +111,22 @@ class Event(Base):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
-    kind: Mapped[str] = mapped_column(String(10), default=EventKind.RALLY)
-    status: Mapped[str] = mapped_column(String(10), default=EventStatus.DRAFT, index=True)
+    kind: Mapped[EventKind] = mapped_column(
+        enum_type(EventKind, length=10, name="kind_known"), default=EventKind.RALLY
+    )
+    status: Mapped[EventStatus] = mapped_column(
+        enum_type(EventStatus, length=10, name="status_known"),
+        default=EventStatus.DRAFT,
+        index=True,
+    )
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="RESTRICT"))
     organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))
-    repeat: Mapped[str] = mapped_column(String(10), default=Repeat.NONE)
+    repeat: Mapped[Repeat] = mapped_column(
+        enum_type(Repeat, length=10, name="repeat_known"), default=Repeat.NONE
+    )
     # Last local date on which the series may occur (inclusive).
     repeat_until_on: Mapped[date | None] = mapped_column(Date)
     capacity: Mapped[int | None] = mapped_column(Integer)
@@ -128,6 +164,10 @@ class Event(Base):
     @property
     def is_recurring(self) -> bool:
         return self.repeat != Repeat.NONE
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == EventStatus.DRAFT
 
     @property
     def is_cancelled(self) -> bool:

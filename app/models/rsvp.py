@@ -6,11 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, enum_type
 
 if TYPE_CHECKING:
     from app.models.event import Event
@@ -21,8 +22,27 @@ EMAIL_MAX = 254
 
 
 class RsvpStatus(StrEnum):
+    """Going, or waiting for a place to free up."""
+
     GOING = "going"
     WAITLISTED = "waitlisted"
+
+    @property
+    def label(self) -> str:
+        """The status in the current language, as the organizer's list and CSV show it."""
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {RsvpStatus.GOING: _l("Going"), RsvpStatus.WAITLISTED: _l("Waiting list")}
+
+
+class NoticeKind(StrEnum):
+    """What an outbox message tells (app.rsvp.notices); never user text."""
+
+    CHANGED = "changed"
+    CANCELLED = "cancelled"
+    PROMOTED = "promoted"
+    MANAGE_LINK = "manage-link"
 
 
 class Rsvp(Base):
@@ -35,7 +55,7 @@ class Rsvp(Base):
     __tablename__ = "rsvps"
     __table_args__ = (
         CheckConstraint(f"party_size BETWEEN 1 AND {PARTY_SIZE_MAX}", name="party_size_range"),
-        CheckConstraint("status IN ('going', 'waitlisted')", name="status_known"),
+        # status: the CHECK of its enum type (status_known).
         Index("ix_rsvps_event_status", "event_id", "status"),
     )
 
@@ -45,13 +65,19 @@ class Rsvp(Base):
     display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
     party_size: Mapped[int] = mapped_column(Integer)
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[RsvpStatus] = mapped_column(
+        enum_type(RsvpStatus, length=12, name="status_known")
+    )
     # The page language at the time of the RSVP: later notices are written in it.
     locale: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     # The day only: finer timestamps could be matched against phone records.
     created_on: Mapped[date] = mapped_column(Date)
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
+
+    @property
+    def is_going(self) -> bool:
+        return self.status == RsvpStatus.GOING
 
 
 class OutboxMessage(Base):
@@ -62,8 +88,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     recipient: Mapped[str] = mapped_column(String(EMAIL_MAX))
-    # A message kind ("changed", "cancelled", "manage-link", "promoted"), never user text.
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[NoticeKind] = mapped_column(enum_type(NoticeKind, length=20, name="kind_known"))
     locale: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,11 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, enum_type
 
 if TYPE_CHECKING:
     from app.models.event import Event
@@ -33,14 +33,15 @@ class User(Base):
     """An organizer or admin. Supporters never have an account."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'organizer')", name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     # NULL: no usable password yet (the demo organizer, before set-password).
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20), default=Role.ORGANIZER)
+    role: Mapped[Role] = mapped_column(
+        enum_type(Role, length=20, name="role_known"), default=Role.ORGANIZER
+    )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the session identity: rotated on logout, deactivation and
     # password change so that a copied cookie stops working (security.md decision 8).

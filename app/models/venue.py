@@ -10,19 +10,23 @@ from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, enum_type
 
 if TYPE_CHECKING:
     from app.models.event import Event
 
 
 class VenueKind(StrEnum):
+    """Missions by their main kind (the list's finer kind is ``Venue.mission_kind``)."""
+
     EMBASSY = "embassy"
     CONSULATE = "consulate"
     OTHER = "other"
 
 
 class VenueStatus(StrEnum):
+    """Whether a mission is reported open; typed-in addresses are open."""
+
     OPEN = "open"
     CLOSED = "closed"
     UNKNOWN = "unknown"
@@ -33,8 +37,7 @@ class Venue(Base):
 
     __tablename__ = "venues"
     __table_args__ = (
-        CheckConstraint("kind IN ('embassy', 'consulate', 'other')", name="kind_known"),
-        CheckConstraint("status IN ('open', 'closed', 'unknown')", name="status_known"),
+        # kind and status: the CHECKs of their enum types (kind_known, status_known).
         CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="lat_range"),
         CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="lon_range"),
         CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="lat_lon_together"),
@@ -45,7 +48,9 @@ class Venue(Base):
     # addresses organizers typed in. Re-imports update the row it names.
     import_key: Mapped[str | None] = mapped_column(String(220), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default=VenueKind.OTHER)
+    kind: Mapped[VenueKind] = mapped_column(
+        enum_type(VenueKind, length=20, name="kind_known"), default=VenueKind.OTHER
+    )
     # The list's finer kind (consulate_general, interests_section, un_mission…).
     mission_kind: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[str] = mapped_column(String(300), default="")
@@ -56,7 +61,9 @@ class Venue(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # True when a person set the zone; imports then leave it alone.
     timezone_is_manual: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(10), default=VenueStatus.UNKNOWN)
+    status: Mapped[VenueStatus] = mapped_column(
+        enum_type(VenueStatus, length=10, name="status_known"), default=VenueStatus.UNKNOWN
+    )
     source_url: Mapped[str | None] = mapped_column(String(500))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -35,7 +35,6 @@ import dataclasses
 import logging
 import smtplib
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Any
 
 from flask import current_app, g, has_request_context, render_template, url_for
@@ -48,7 +47,7 @@ from app import mail
 from app.clock import now_utc
 from app.events.queries import upcoming_occurrences
 from app.extensions import db
-from app.models import Event, OutboxMessage, Rsvp
+from app.models import Event, NoticeKind, OutboxMessage, Rsvp
 from app.venues.countries import place_line
 from app.web import format_when
 
@@ -56,13 +55,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 _QUEUED_KEY = "vigil_outbox_queued"
-
-
-class NoticeKind(StrEnum):
-    CHANGED = "changed"
-    CANCELLED = "cancelled"
-    PROMOTED = "promoted"
-    MANAGE_LINK = "manage-link"
 
 
 _TEMPLATES = {
@@ -73,11 +65,8 @@ _TEMPLATES = {
 }
 
 
-def subject_for(kind: str, locale: str) -> str:
-    """The fixed subject of a ``kind`` of notice in ``locale``; never contains user text.
-
-    Raises ValueError for an unknown kind.
-    """
+def subject_for(kind: NoticeKind, locale: str) -> str:
+    """The fixed subject of a ``kind`` of notice in ``locale``; never contains user text."""
     subject: str
     with force_locale(locale):
         if kind == NoticeKind.CHANGED:
@@ -86,10 +75,8 @@ def subject_for(kind: str, locale: str) -> str:
             subject = _("An event you planned to attend is cancelled")
         elif kind == NoticeKind.PROMOTED:
             subject = _("A place became free: you are now on the list of people going")
-        elif kind == NoticeKind.MANAGE_LINK:
-            subject = _("Your link to change or cancel your RSVP")
         else:
-            raise ValueError(f"unknown notice kind {kind!r}")
+            subject = _("Your link to change or cancel your RSVP")
     return subject
 
 
@@ -109,11 +96,11 @@ def _when(event: Event) -> str:
     return format_when(event.starts_at, event.ends_at, event.timezone)
 
 
-def render_body(kind: str, event: Event, locale: str, **extra: Any) -> str:
+def render_body(kind: NoticeKind, event: Event, locale: str, **extra: Any) -> str:
     """The plain-text body of a notice about ``event`` in ``locale``."""
     with force_locale(locale):
         return render_template(
-            _TEMPLATES[NoticeKind(kind)],
+            _TEMPLATES[kind],
             event=event,
             when=_when(event),
             place=place_line(event.venue, locale),
@@ -227,7 +214,7 @@ class DeliveryReport:
 class _Claimed:
     id: int
     recipient: str
-    kind: str
+    kind: NoticeKind
     locale: str
     body: str
     attempts: int

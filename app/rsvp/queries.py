@@ -51,7 +51,7 @@ class RsvpRow:
 
     display_name: str | None
     party_size: int
-    status: str
+    status: RsvpStatus
     created_on: date
 
 

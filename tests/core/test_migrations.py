@@ -17,11 +17,27 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from app import PROJECT_ROOT
 from app.extensions import db
+from app.models import (
+    Event,
+    EventKind,
+    EventStatus,
+    NoticeKind,
+    OutboxMessage,
+    Repeat,
+    Role,
+    Rsvp,
+    RsvpStatus,
+    User,
+    Venue,
+    VenueKind,
+    VenueStatus,
+)
 from tests.conftest import TEST_DATABASE_URL, make_app
 
 SCRATCH_SCHEMA = "vigil_migration_test"
@@ -80,6 +96,103 @@ def test_downgrade_to_base_and_upgrade_again(empty_app: Flask) -> None:
     assert _tables() <= {"alembic_version"}
     upgrade()
     assert _differences() == []
+
+
+def _check_names() -> dict[str, set[str]]:
+    with db.engine.connect() as conn:
+        inspector = inspect(conn)
+        return {
+            table: {str(check["name"]) for check in inspector.get_check_constraints(table)}
+            for table in inspector.get_table_names()
+            if table != "alembic_version"
+        }
+
+
+def test_upgrade_creates_the_models_check_constraints(empty_app: Flask) -> None:
+    # compare_metadata does not compare CHECKs; the enums' CHECKs are compared here.
+    upgrade()
+    assert _check_names() == {
+        table.name: {
+            str(constraint.name)
+            for constraint in table.constraints
+            if isinstance(constraint, CheckConstraint)
+        }
+        for table in db.metadata.sorted_tables
+    }
+
+
+# The last revision before the states were mapped as enums, and rows it stored.
+BEFORE_ENUMS = "59a715dec2c6"
+_AT = {"at": "2026-11-30 10:00:00"}
+_ROWS_BEFORE_ENUMS = (
+    "INSERT INTO users (id, email, display_name, role, is_active, session_token, created_at)"
+    " VALUES (1, 'admin@example.org', 'A', 'admin', TRUE, 'token', :at)",
+    "INSERT INTO venues (id, name, kind, address, city, country_code, timezone,"
+    " timezone_is_manual, status, created_at, updated_at) VALUES (1, 'Embassy', 'embassy',"
+    " '', 'Berlin', 'DE', 'Europe/Berlin', FALSE, 'closed', :at, :at)",
+    "INSERT INTO events (id, uid, slug, title, description, kind, status, venue_id,"
+    " organizer_id, starts_at, ends_at, timezone, repeat, repeat_until_on, hide_count,"
+    " sequence, created_at, updated_at, last_modified_at) VALUES (1, 'uid', 'vigil', 'Vigil',"
+    " '', 'vigil', 'cancelled', 1, 1, '2026-12-05 17:00:00', '2026-12-05 18:00:00',"
+    " 'Europe/Berlin', 'weekly', '2026-12-26', FALSE, 0, :at, :at, :at)",
+    "INSERT INTO rsvps (id, event_id, token_hash, party_size, status, locale, created_on)"
+    " VALUES (1, 1, 'hash', 2, 'waitlisted', 'en', '2026-11-30')",
+    "INSERT INTO outbox_messages (id, event_id, recipient, kind, locale, body, attempts,"
+    " created_at) VALUES (1, 1, 'a@example.org', 'manage-link', 'en', 'x', 0, :at)",
+    # Of no kind any sender knows: it could never be sent.
+    "INSERT INTO outbox_messages (id, event_id, recipient, kind, locale, body, attempts,"
+    " created_at) VALUES (2, 1, 'b@example.org', 'unheard-of', 'en', 'x', 0, :at)",
+)
+_STATES_BEFORE_ENUMS = [
+    Role.ADMIN,
+    VenueKind.EMBASSY,
+    VenueStatus.CLOSED,
+    EventKind.VIGIL,
+    EventStatus.CANCELLED,
+    Repeat.WEEKLY,
+    RsvpStatus.WAITLISTED,
+    NoticeKind.MANAGE_LINK,
+]
+
+
+def _states() -> list[object]:
+    """Each state column of the rows above, as the models load it."""
+    states = [
+        *db.session.execute(select(User.role)).one(),
+        *db.session.execute(select(Venue.kind, Venue.status)).one(),
+        *db.session.execute(select(Event.kind, Event.status, Event.repeat)).one(),
+        *db.session.execute(select(Rsvp.status)).one(),
+        *db.session.scalars(select(OutboxMessage.kind)).all(),
+    ]
+    db.session.rollback()
+    return states
+
+
+def test_states_stored_before_the_enums_load_as_members(empty_app: Flask) -> None:
+    upgrade(revision=BEFORE_ENUMS)
+    with db.engine.begin() as conn:
+        for statement in _ROWS_BEFORE_ENUMS:
+            conn.execute(text(statement), _AT)
+    upgrade()
+    states = _states()
+    # Members, not strings that happen to be equal: StrEnum members equal their values.
+    assert [type(state) for state in states] == [type(state) for state in _STATES_BEFORE_ENUMS]
+    assert states == _STATES_BEFORE_ENUMS
+    # And the other way: what the models write is the lowercase value, as before.
+    db.session.get_one(Rsvp, 1).status = RsvpStatus.GOING
+    db.session.commit()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM rsvps")).scalar_one() == "going"
+
+    downgrade(revision=BEFORE_ENUMS)
+    upgrade()
+    assert _states() == [*_STATES_BEFORE_ENUMS[:6], RsvpStatus.GOING, NoticeKind.MANAGE_LINK]
+
+
+def test_outbox_messages_of_unknown_kinds_are_refused(empty_app: Flask) -> None:
+    upgrade()
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text(_ROWS_BEFORE_ENUMS[-1].replace("(2, 1,", "(2, NULL,")), _AT)
 
 
 def test_the_differences_check_can_fail(empty_app: Flask) -> None:

@@ -79,7 +79,7 @@ def _form_data(event: Event) -> dict[str, object]:
         "capacity": event.capacity,
         "hide_count": event.hide_count,
         "contact_url": event.contact_url or "",
-        "publish": event.status != "draft",
+        "publish": not event.is_draft,
     }
 
 
@@ -149,11 +149,6 @@ def _csv_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def _status_label(status: str) -> str:
-    label: str = _("Going") if status == "going" else _("Waiting list")
-    return label
-
-
 def _rsvps_csv(rows: list[RsvpRow]) -> str:
     """The list as CSV with a byte-order mark, so spreadsheets read Persian names right."""
     buffer = io.StringIO()
@@ -165,7 +160,7 @@ def _rsvps_csv(rows: list[RsvpRow]) -> str:
             [
                 _csv_cell(row.display_name or ""),
                 row.party_size,
-                _csv_cell(_status_label(row.status)),
+                _csv_cell(row.status.label),
                 row.created_on.isoformat(),
             ]
         )
