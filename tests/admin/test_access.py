@@ -8,10 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.campaign.services import pin_statement
 from app.extensions import db
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_statement, make_user
 
 
 def admin_requests(app: Flask, target_id: int) -> list[tuple[str, str]]:
@@ -37,8 +36,7 @@ def test_admin_routes_are_found(app: Flask) -> None:
 
 def test_anonymous_is_sent_to_sign_in(app: Flask, client: FlaskClient) -> None:
     target = make_user()
-    pin_statement(title="T", subtitle="", byline="", body="b", created_by=None)
-    db.session.commit()
+    make_statement()
     token = csrf_token(client, "/auth/login")
     for method, path in admin_requests(app, target.id):
         response = client.open(path, method=method, data={"csrf_token": token})
@@ -53,8 +51,7 @@ def test_anonymous_is_sent_to_sign_in(app: Flask, client: FlaskClient) -> None:
 def test_organizer_gets_404_everywhere(app: Flask, client: FlaskClient) -> None:
     organizer = make_user()
     other = make_user()
-    pin_statement(title="T", subtitle="", byline="", body="b", created_by=None)
-    db.session.commit()
+    make_statement()
     assert login(client, organizer.email, PASSWORD).status_code == 303
     token = csrf_token(client, "/")  # the sign-out form carries one
     for method, path in admin_requests(app, other.id):

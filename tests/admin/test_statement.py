@@ -17,21 +17,19 @@ from app.models import StatementVersion, User
 from tests.campaign.test_services import pinned_count
 from tests.campaign.test_views import assert_inert
 from tests.conftest import DEFAULT_NOW, csrf_token
+from tests.factories import make_statement
 
 ORIGINAL_BODY = "The original opening.\n\nThe original second paragraph."
 
 
 @pytest.fixture
 def original(app: Flask) -> StatementVersion:
-    version = pin_statement(
+    return make_statement(
         title="Original title",
         subtitle="Original subtitle",
         byline="Original byline",
         body=ORIGINAL_BODY,
-        created_by=None,
     )
-    db.session.commit()
-    return version
 
 
 def post_statement(client: FlaskClient, **fields: str) -> tuple[int, str, str | None]:

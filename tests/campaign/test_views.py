@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app import PROJECT_ROOT
-from app.campaign.services import load_statement_if_missing, pin_statement
+from app.campaign.services import load_statement_if_missing
 from app.clock import now_utc
 from app.extensions import db
-from app.models import Event, EventStatus, Occurrence, Venue
+from app.models import Event, Venue
 from tests.campaign.test_markdown import elements
-from tests.factories import make_user, make_venue
+from tests.factories import berlin_embassy, make_event, make_statement
 
 STATEMENT_FILE = PROJECT_ROOT / "data" / "statement.md"
 FIRST_WORDS = "For more than three weeks, the world has seen a new face of Iran."
@@ -28,24 +28,10 @@ def loaded(app: Flask) -> None:
     db.session.commit()
 
 
-def make_event(
-    title: str, venue: Venue, starts_in: timedelta, status: str = EventStatus.PUBLISHED
-) -> Event:
-    start = now_utc() + starts_in
-    event = Event(
-        slug=re.sub(r"\W+", "-", title.lower()),
-        title=title,
-        venue=venue,
-        organizer=make_user(password=None),
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        timezone="Europe/Berlin",
-        status=status,
-    )
-    event.occurrences.append(Occurrence(starts_at=event.starts_at, ends_at=event.ends_at))
-    db.session.add(event)
-    db.session.commit()
-    return event
+def _event(title: str, venue: Venue, starts_in: timedelta, *, publish: bool = True) -> Event:
+    """A two-hour event that starts ``starts_in`` from now (negative: it has started)."""
+    local = (now_utc() + starts_in).astimezone(ZoneInfo(venue.timezone)).replace(tzinfo=None)
+    return make_event(venue, title=title, starts_local=local, publish=publish)
 
 
 def test_home_shows_pinned_statement_teaser(client: FlaskClient, loaded: None) -> None:
@@ -61,11 +47,11 @@ def test_home_shows_pinned_statement_teaser(client: FlaskClient, loaded: None) -
 
 
 def test_home_lists_upcoming_events_soonest_first(client: FlaskClient, loaded: None) -> None:
-    venue = make_venue()
-    make_event("Later vigil", venue, timedelta(days=9))
-    make_event("Sooner rally", venue, timedelta(days=2))
-    make_event("Hidden draft", venue, timedelta(days=1), status=EventStatus.DRAFT)
-    make_event("Past rally", venue, timedelta(days=-3))
+    venue = berlin_embassy()
+    _event("Later vigil", venue, timedelta(days=9))
+    _event("Sooner rally", venue, timedelta(days=2))
+    _event("Hidden draft", venue, timedelta(days=1), publish=False)
+    _event("Past rally", venue, timedelta(days=-3))
     page = client.get("/").get_data(as_text=True)
     assert page.index(FIRST_WORDS) < page.index("Sooner rally") < page.index("Later vigil")
     assert "Hidden draft" not in page
@@ -121,14 +107,12 @@ HOSTILE_BODY = (
 
 
 def test_hostile_statement_is_neutralised_everywhere(client: FlaskClient, app: Flask) -> None:
-    pin_statement(
+    make_statement(
         title="<script>alert('title')</script>",
         subtitle="<b onmouseover=alert(1)>sub</b>",
         byline="<img src=x onerror=alert(2)>",
         body=HOSTILE_BODY,
-        created_by=None,
     )
-    db.session.commit()
     for url in ("/", "/statement"):
         page = client.get(url).get_data(as_text=True)
         assert_inert(page)
