@@ -8,13 +8,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.clock import now_utc
 from app.extensions import db
 from app.models import Event, EventStatus, Rsvp, RsvpStatus
+
+
+class RsvpClosedReason(StrEnum):
+    """Why an event takes no RSVP now; ``message`` tells the visitor."""
+
+    CANCELLED = "cancelled"
+    STARTED = "started"
+    DRAFT = "draft"
+
+    @property
+    def message(self) -> str:
+        """The sentence of the event page, the manage page and the 409 answer."""
+        return str(_CLOSED_MESSAGES[self])
+
+
+_CLOSED_MESSAGES = {
+    RsvpClosedReason.CANCELLED: _l("This event is cancelled, so it takes no RSVPs."),
+    RsvpClosedReason.STARTED: _l("RSVPs closed when this event started."),
+    RsvpClosedReason.DRAFT: _l("This event is not published yet, so it takes no RSVPs."),
+}
 
 
 @dataclass(frozen=True)
@@ -31,11 +53,11 @@ class Attendance:
 class RsvpPanel:
     """What the event page shows about RSVPs.
 
-    ``closed_reason`` is None while RSVPs are open, else "cancelled", "started"
-    or "draft". ``going_people`` is None when the organizer hides the count.
+    ``closed_reason`` is None while RSVPs are open. ``going_people`` is None when
+    the organizer hides the count.
     """
 
-    closed_reason: str | None
+    closed_reason: RsvpClosedReason | None
     going_people: int | None
     places_left: int | None
     is_full: bool
@@ -73,17 +95,24 @@ def attendance(event_id: int) -> Attendance:
     )
 
 
-def closed_reason(event: Event, now: datetime | None = None) -> str | None:
-    """Why the event takes no RSVP now ("cancelled", "started", "draft"), or None.
+def closed_reason(event: Event, now: datetime | None = None) -> RsvpClosedReason | None:
+    """Why the event takes no RSVP now, or None.
 
     The same rules as app.rsvp.services, which re-checks them under the event's lock.
     """
-    if event.status == EventStatus.CANCELLED:
-        return "cancelled"
-    if event.status != EventStatus.PUBLISHED:
-        return "draft"
-    if event.starts_at <= (now or now_utc()):
-        return "started"
+    return closed_reason_of(event.status, event.starts_at, now or now_utc())
+
+
+def closed_reason_of(
+    status: EventStatus, starts_at: datetime, now: datetime
+) -> RsvpClosedReason | None:
+    """Why an event in ``status`` starting at ``starts_at`` takes no RSVP at ``now``, or None."""
+    if status == EventStatus.CANCELLED:
+        return RsvpClosedReason.CANCELLED
+    if status != EventStatus.PUBLISHED:
+        return RsvpClosedReason.DRAFT
+    if starts_at <= now:
+        return RsvpClosedReason.STARTED
     return None
 
 

@@ -28,23 +28,28 @@ from app.db import Base
 from app.extensions import db
 from app.models import Event, EventStatus, Occurrence, OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp import notices
+from app.rsvp.queries import RsvpClosedReason, closed_reason_of
 
 log = logging.getLogger(__name__)
 
 
 class RsvpClosedError(Exception):
-    """The event takes no RSVP now; ``reason`` is "cancelled", "started" or "unavailable"."""
+    """The event takes no RSVP now, for ``reason``."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: RsvpClosedReason) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RsvpNotFoundError(LookupError):
+    """No such event, or no such RSVP (any more): it was deleted meanwhile."""
 
 
 @dataclass(frozen=True)
 class RsvpResult:
     rsvp_id: int
     event_id: int
-    status: str
+    status: RsvpStatus
     token: str
 
 
@@ -132,19 +137,16 @@ def _fits(event: Event, going: int, party_size: int) -> bool:
     return event.capacity is None or going + party_size <= event.capacity
 
 
-def _refuse_if_closed(status: str, starts_at: datetime, now: datetime) -> None:
+def _refuse_if_closed(status: EventStatus, starts_at: datetime, now: datetime) -> None:
     """Raise RsvpClosedError if an event in this state takes no RSVP at ``now``."""
-    if status == EventStatus.DRAFT:
-        raise RsvpClosedError("unavailable")
-    if status == EventStatus.CANCELLED:
-        raise RsvpClosedError("cancelled")
-    if starts_at <= now:
-        raise RsvpClosedError("started")
+    reason = closed_reason_of(status, starts_at, now)
+    if reason is not None:
+        raise RsvpClosedError(reason)
 
 
 def _check_open(event: Event | None, now: datetime) -> Event:
     if event is None:
-        raise RsvpClosedError("unavailable")
+        raise RsvpNotFoundError
     _refuse_if_closed(event.status, event.starts_at, now)
     return event
 
@@ -161,8 +163,9 @@ def create_rsvp(
 
     ``event`` is the event's id, or its slug: the form posts to the slug, and the
     event is read only here, under its lock, so an RSVP costs no read before it.
-    Raises RsvpClosedError (nothing written) for unknown, draft, cancelled or
-    started events; the caller tells "unknown" from "draft" for its visitor.
+    Nothing is written when it raises: RsvpNotFoundError for an unknown event,
+    RsvpClosedError for a draft, cancelled or started one. The caller decides
+    which of these a visitor who may not see a draft is told.
     """
     lock = _LOCK_EVENT_BY_ID if isinstance(event, int) else _LOCK_EVENT_BY_SLUG
     token = secrets.token_urlsafe(32)  # 256 bits
@@ -170,7 +173,7 @@ def create_rsvp(
         _begin_locked()
         locked = db.session.execute(lock, {"key": event}).one_or_none()
         if locked is None:
-            raise RsvpClosedError("unavailable")
+            raise RsvpNotFoundError
         event_id, event_status, starts_at, capacity = locked
         _refuse_if_closed(event_status, starts_at, now_utc())
         rsvp_id, stored_status = db.session.execute(
@@ -246,20 +249,21 @@ def cancel_rsvp(rsvp_id: int) -> list[Rsvp]:
     return promoted
 
 
-def change_party_size(rsvp_id: int, party_size: int) -> tuple[str, list[Rsvp]]:
+def change_party_size(rsvp_id: int, party_size: int) -> tuple[RsvpStatus, list[Rsvp]]:
     """Set a new party size; going if it still fits, else waitlisted. Commits.
 
     Returns the RSVP's new status and the RSVPs promoted by a smaller party.
-    Raises RsvpClosedError once the event has started or was cancelled.
+    Raises RsvpClosedError once the event has started, was cancelled or is a
+    draft again, RsvpNotFoundError if the RSVP is gone (cancelled meanwhile).
     """
     try:
         current = db.session.get(Rsvp, rsvp_id)
         if current is None:
-            raise RsvpClosedError("unavailable")
+            raise RsvpNotFoundError
         event = _check_open(_locked_event(current.event_id), now_utc())
         rsvp = db.session.get(Rsvp, rsvp_id)
         if rsvp is None:
-            raise RsvpClosedError("unavailable")
+            raise RsvpNotFoundError
         if rsvp.status == RsvpStatus.GOING:
             others = going_count(event.id) - rsvp.party_size
             if not _fits(event, others, party_size):

@@ -22,6 +22,7 @@ from app.rsvp.forms import CancelRsvpForm, ChangePartySizeForm, ManageForm, Rsvp
 from app.rsvp.queries import closed_reason, event_with_venue, waitlist_position
 from app.rsvp.services import (
     RsvpClosedError,
+    RsvpNotFoundError,
     cancel_rsvp,
     change_party_size,
     create_rsvp,
@@ -38,15 +39,6 @@ FRESH_CODE_KEY = "rsvp_fresh_token"
 _manage_limit = limiter.shared_limit(
     lambda: current_app.config["MANAGE_RATE_LIMIT"], scope="rsvp-manage", methods=["POST"]
 )
-
-
-def _closed_message(reason: str) -> str:
-    messages: dict[str, str] = {
-        "cancelled": _("This event is cancelled, so it takes no RSVPs."),
-        "started": _("RSVPs closed when this event started."),
-        "draft": _("This event is not published yet, so it takes no RSVPs."),
-    }
-    return messages.get(reason, messages["draft"])
 
 
 def _place(event: Event) -> str:
@@ -95,11 +87,13 @@ def create(slug: str) -> Response | tuple[str, int]:
             email=form.notice_email,
             locale=str(get_locale()),  # later notices are written in it
         )
-    except RsvpClosedError as exc:
+    except (RsvpClosedError, RsvpNotFoundError) as exc:
         # Refused under the lock; this read only turns it into a 404 for a visitor
         # who may not see the event (unknown, or someone else's draft).
         _event_taking_rsvps_or_abort(slug)
-        abort(409, description=_closed_message(exc.reason))
+        if isinstance(exc, RsvpNotFoundError):
+            abort(404)
+        abort(409, description=exc.reason.message)
     if form.notice_email is not None:
         notices.send_manage_link(
             recipient=form.notice_email,
@@ -117,7 +111,7 @@ def _event_taking_rsvps_or_abort(slug: str) -> Event:
     event = get_public_event_or_404(slug, viewer, details=False)
     reason = closed_reason(event)
     if reason is not None:
-        abort(409, description=_closed_message(reason))
+        abort(409, description=reason.message)
     return event
 
 
@@ -179,7 +173,7 @@ def _render_rsvp(
         event=event,
         place=_place(event),
         position=waitlist_position(rsvp),
-        closed_message=_closed_message(reason) if reason else None,
+        closed_message=reason.message if reason else None,
         change_form=change_form,
         cancel_form=cancel_form,
         notice=notice,
@@ -230,8 +224,10 @@ def change() -> tuple[str, int]:
         return _render_rsvp(rsvp, token, change_form=form, status=422)
     try:
         change_party_size(rsvp.id, form.party_size_value)
+    except RsvpNotFoundError:  # cancelled meanwhile, from another tab
+        return _unknown_code()
     except RsvpClosedError as exc:
-        abort(409, description=_closed_message(exc.reason))
+        abort(409, description=exc.reason.message)
     notices.deliver_queued()  # a smaller party may have let others move up
     changed = find_rsvp(token)
     if changed is None:  # cancelled meanwhile, from another tab

@@ -14,7 +14,8 @@ from app import clock
 from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event, RsvpStatus
-from app.rsvp.services import create_rsvp
+from app.rsvp import views as rsvp_views
+from app.rsvp.services import cancel_rsvp, create_rsvp
 from tests.conftest import csrf_token, login, sql_statements
 from tests.events.forms import event_form, post_event
 from tests.factories import PASSWORD, make_event, make_user, make_venue
@@ -286,6 +287,26 @@ def test_after_the_start_the_rsvp_can_be_cancelled_but_not_changed(client: Flask
     assert all_rsvps()[0].party_size == 2
     assert post_manage(client, "/rsvp/manage/cancel", token=token).status_code == 303
     assert rsvp_count() == 0
+
+
+def test_an_rsvp_cancelled_while_its_change_is_on_the_way_is_not_found(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Cancelled from another tab between reading the code and taking the event's lock:
+    # the neutral page for a dead code, not "This event is not published yet".
+    event = _event()
+    token = rsvp(client, event, party_size="2")
+    change_party_size = rsvp_views.change_party_size
+
+    def cancelled_meanwhile(rsvp_id: int, party_size: int) -> Any:
+        cancel_rsvp(rsvp_id)
+        return change_party_size(rsvp_id, party_size)
+
+    monkeypatch.setattr(rsvp_views, "change_party_size", cancelled_meanwhile)
+    response = post_manage(client, "/rsvp/manage/party-size", token=token, party_size="3")
+    assert response.status_code == 404
+    assert "No RSVP found" in _text(response)
+    assert "not published" not in _text(response)
 
 
 def test_tokens_in_the_address_are_refused(client: FlaskClient) -> None:
