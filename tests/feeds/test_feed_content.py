@@ -36,21 +36,18 @@ from app.feeds.views import event_text
 from app.models import Event, Repeat
 from app.models.event import TITLE_MAX
 from tests.conftest import DEFAULT_NOW
-from tests.factories import make_event, make_venue
-from tests.feeds.helpers import (
-    berlin,
+from tests.factories import (
+    berlin_embassy,
     event_input,
     fix_identity,
-    get_feed,
-    occurrences,
-    parse,
-    physical_lines,
-    starts,
-    sydney,
+    make_event,
+    make_venue,
+    suva,
+    sydney_consulate,
     toronto,
-    vevents,
 )
 from tests.feeds.ical_check import assert_ical_check_passes
+from tests.feeds.parsing import get_feed, occurrences, parse, physical_lines, starts, vevents
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -80,7 +77,7 @@ class Sample:
 
 def _sample() -> Sample:
     """Five events with fixed UIDs and slugs, in three zones, across their DST changes."""
-    de, ca, au = berlin(), toronto(), sydney()
+    de, ca, au = berlin_embassy(), toronto(), sydney_consulate()
     single = make_event(
         de,
         title="Vigil for the prisoners",
@@ -226,7 +223,7 @@ def test_timed_events_carry_the_venue_zone_and_a_rule_based_vtimezone(
 
 
 def test_uid_is_random_stable_and_the_same_in_every_feed(client: FlaskClient) -> None:
-    first = make_event(berlin(), title="First")
+    first = make_event(berlin_embassy(), title="First")
     second = make_event(toronto(), title="Second")
     for event in (first, second):
         assert uuid.UUID(event.uid).version == 4
@@ -267,7 +264,7 @@ def _stamps(client: FlaskClient, event: Event) -> tuple[int, datetime, datetime]
 def test_edits_bump_last_modified_always_and_sequence_for_time_place_status(
     client: FlaskClient,
 ) -> None:
-    event = make_event(berlin(), title="Vigil", description="Bring candles.")
+    event = make_event(berlin_embassy(), title="Vigil", description="Bring candles.")
     other_place = make_venue(import_key=None, name="Brandenburg Gate", latitude=52.5163)
     editor = event.organizer
     created = DEFAULT_NOW
@@ -326,7 +323,7 @@ def test_cancelled_event_stays_with_status_prefix_and_reason(client: FlaskClient
 def test_drafts_never_appear_and_old_events_drop_out_after_seven_days(
     client: FlaskClient,
 ) -> None:
-    place = berlin()
+    place = berlin_embassy()
 
     def at(day: int, title: str, **overrides: object) -> Event:
         # 15:00-17:00 Berlin = 14:00-16:00 UTC on 2026-11-<day>.
@@ -358,7 +355,7 @@ def test_drafts_never_appear_and_old_events_drop_out_after_seven_days(
 def test_filtered_feeds_hold_a_series_whole(client: FlaskClient) -> None:
     # Started three weeks ago: the early dates are long over, the series is not.
     series = make_event(
-        berlin(),
+        berlin_embassy(),
         title="Weekly vigil",
         starts_local=datetime(2026, 11, 5, 18, 0),  # noqa: DTZ001
         repeat=Repeat.WEEKLY,
@@ -381,20 +378,9 @@ def test_filtered_feeds_hold_a_series_whole(client: FlaskClient) -> None:
 
 def test_near_filter(client: FlaskClient) -> None:
     in_toronto = make_event(toronto(), title="Toronto rally")
-    in_berlin = make_event(berlin(), title="Berlin vigil")
-    in_sydney = make_event(sydney(), title="Sydney vigil")
-    in_fiji = make_event(
-        make_venue(
-            import_key=None,
-            name="Suva",
-            city="Suva",
-            country_code="FJ",
-            latitude=-18.1416,
-            longitude=178.4419,
-            timezone="Pacific/Fiji",
-        ),
-        title="Suva vigil",
-    )
+    in_berlin = make_event(berlin_embassy(), title="Berlin vigil")
+    in_sydney = make_event(sydney_consulate(), title="Sydney vigil")
+    in_fiji = make_event(suva(), title="Suva vigil")
     nowhere = make_event(
         make_venue(import_key=None, name="Pin not placed", latitude=None, longitude=None),
         title="No coordinates",
@@ -504,7 +490,7 @@ def test_long_persian_and_emoji_text_is_folded_between_code_points(client: Flask
     description = "\n".join(
         ["سطر اول: زندانیان سیاسی؛ " * 8, "🇮🇷" * 40, "a,b;c\\d\\\\e" * 10, "\\n is not a newline"]
     )
-    event = make_event(berlin(), title=title, description=description)
+    event = make_event(berlin_embassy(), title=title, description=description)
     for headers in ({}, PERSIAN):
         body = get_feed(client, "/calendar.ics", headers=headers)
         _assert_wire_format(body)
@@ -539,7 +525,7 @@ def test_crlf_written_straight_into_the_database_cannot_inject(
     client: FlaskClient, tmp_path: Path
 ) -> None:
     """design/security.md T17: the serializer does not rely on the form's checks."""
-    venue = berlin()
+    venue = berlin_embassy()
     venue.name = "Embassy\r\nGEO:0;0\r\nX-EVIL:1"
     honest = make_event(venue, title="Honest vigil")
     hostile = make_event(venue, title="Placeholder")

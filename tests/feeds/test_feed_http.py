@@ -24,22 +24,15 @@ from app.events.services import cancel_event, update_event
 from app.extensions import db
 from app.models import Event
 from tests.conftest import DEFAULT_NOW, login, sql_statements
-from tests.factories import PASSWORD, make_event, make_user
-from tests.feeds.helpers import (
-    berlin,
-    event_input,
-    get_feed,
-    parse,
-    toronto,
-    vevents,
-)
+from tests.factories import PASSWORD, berlin_embassy, event_input, make_event, make_user, toronto
+from tests.feeds.parsing import get_feed, parse, vevents
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 @pytest.fixture
 def event(app: Any) -> Event:
-    return make_event(berlin(), title="Vigil at the embassy")
+    return make_event(berlin_embassy(), title="Vigil at the embassy")
 
 
 @pytest.fixture
@@ -198,7 +191,7 @@ def test_removed_event_is_not_answered_with_304_by_date(client: FlaskClient) -> 
     recently changed event is unpublished or drops out, so a client that only
     sends If-Modified-Since would be told "not modified" and keep the event.
     """
-    place = berlin()
+    place = berlin_embassy()
     make_event(place, title="Stays")
     clock.freeze(DEFAULT_NOW + timedelta(minutes=30))
     leaving = make_event(place, title="Leaves")
@@ -277,7 +270,7 @@ def test_conditional_and_repeated_gets_run_no_sql_and_no_builder(
 
 
 def test_first_build_runs_few_queries_whatever_the_number_of_events(client: FlaskClient) -> None:
-    place = berlin()
+    place = berlin_embassy()
     make_event(place, title="One")
     db.session.commit()
     with sql_statements() as few:
@@ -364,7 +357,7 @@ def test_unknown_event_is_404(client: FlaskClient, event: Event) -> None:
 
 def test_draft_is_404_even_for_its_organizer(client: FlaskClient) -> None:
     organizer = make_user()
-    draft = make_event(berlin(), organizer=organizer, title="Secret draft", publish=False)
+    draft = make_event(berlin_embassy(), organizer=organizer, title="Secret draft", publish=False)
     assert client.get(f"/events/{draft.slug}.ics").status_code == 404
     assert login(client, organizer.email, PASSWORD).status_code == 303
     assert client.get(f"/events/{draft.slug}.ics").status_code == 404

@@ -17,8 +17,8 @@ from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Repeat
 from tests.conftest import login
-from tests.factories import PASSWORD, make_event, make_user
-from tests.feeds.helpers import berlin, toronto, vevents
+from tests.factories import PASSWORD, berlin_embassy, make_event, make_user, toronto
+from tests.feeds.parsing import vevents
 
 BASE = "https://vigil.example"
 # Attributes whose URL the browser fetches (or may fetch) by itself.
@@ -64,7 +64,7 @@ def _a_href(html: str, start: str) -> list[str]:
 
 
 def test_subscribe_panel_carries_the_feed_filters(client: FlaskClient) -> None:
-    place = berlin()
+    place = berlin_embassy()
     in_berlin = make_event(place, title="Berlin vigil", kind="vigil")
     make_event(place, title="Berlin rally", kind="rally")
     make_event(toronto(), title="Toronto vigil", kind="vigil")
@@ -93,7 +93,7 @@ def test_subscribe_panel_carries_the_feed_filters(client: FlaskClient) -> None:
 
 
 def test_subscribe_panel_without_filters_offers_the_whole_feed(client: FlaskClient) -> None:
-    make_event(berlin())
+    make_event(berlin_embassy())
     html = client.get("/events", base_url=BASE).get_data(as_text=True)
     assert _a_href(html, "webcal:") == ["webcal://vigil.example/calendar.ics"]
     assert 'value="https://vigil.example/calendar.ics"' in html
@@ -114,7 +114,7 @@ def test_subscribe_panel_escapes_filter_values(client: FlaskClient) -> None:
 def test_event_page_offers_add_to_calendar_links(client: FlaskClient) -> None:
     # A weekly series that started in the past: the links are for the next date.
     event = make_event(
-        berlin(),
+        berlin_embassy(),
         title="Thursday vigil, Berlin",
         starts_local=datetime(2026, 11, 19, 18, 0),  # noqa: DTZ001
         repeat=Repeat.WEEKLY,
@@ -151,7 +151,7 @@ def test_event_page_offers_add_to_calendar_links(client: FlaskClient) -> None:
 
 
 def test_cancelled_event_page_keeps_its_download(client: FlaskClient) -> None:
-    event = make_event(berlin(), title="Rally")
+    event = make_event(berlin_embassy(), title="Rally")
     cancel_event(event, reason="", editor=event.organizer)
     db.session.commit()
     html = client.get(f"/events/{event.slug}", base_url=BASE).get_data(as_text=True)
@@ -162,7 +162,7 @@ def test_cancelled_event_page_keeps_its_download(client: FlaskClient) -> None:
 
 def test_draft_preview_has_no_calendar_links(client: FlaskClient) -> None:
     organizer = make_user()
-    draft = make_event(berlin(), organizer=organizer, title="Draft vigil", publish=False)
+    draft = make_event(berlin_embassy(), organizer=organizer, title="Draft vigil", publish=False)
     assert login(client, organizer.email, PASSWORD).status_code == 303
     page = client.get(f"/events/{draft.slug}")
     assert page.status_code == 200  # the organizer's preview

@@ -1,4 +1,4 @@
-"""Shared helpers of the feed tests: venues in three zones, parsing, fixed identities."""
+"""Reading the feeds as calendar apps do: fetch, parse, expand the occurrences."""
 
 from __future__ import annotations
 
@@ -11,75 +11,9 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from app.events.services import EventInput
-from app.extensions import db
-from app.models import Event, EventStatus, Repeat, Venue
-from tests.factories import make_venue
-
-
-def berlin() -> Venue:
-    return make_venue()
-
-
-def toronto() -> Venue:
-    return make_venue(
-        import_key=None,
-        name="Nathan Phillips Square",
-        kind="other",
-        address="100 Queen St W",
-        city="Toronto",
-        country_code="CA",
-        latitude=43.6525,
-        longitude=-79.3832,
-        timezone="America/Toronto",
-    )
-
-
-def sydney() -> Venue:
-    return make_venue(
-        import_key="mission:Consulate General of Iran, Sydney",
-        name="Consulate General of Iran, Sydney",
-        kind="consulate",
-        address="3 Eastbourne Rd, Darling Point",
-        city="Sydney",
-        country_code="AU",
-        latitude=-33.8723,
-        longitude=151.2386,
-        timezone="Australia/Sydney",
-    )
-
-
-def fix_identity(event: Event, *, uid: str, slug: str) -> Event:
-    """Give ``event`` a known UID and slug (the service draws random ones) and commit."""
-    event.uid = uid
-    event.slug = slug
-    db.session.commit()
-    return event
-
-
-def event_input(event: Event, **changes: Any) -> EventInput:
-    """The event's current fields as the edit form would send them, with ``changes``."""
-    zone = event.zone
-    values: dict[str, Any] = {
-        "title": event.title,
-        "description": event.description,
-        "kind": event.kind,
-        "venue": event.venue,
-        "timezone": event.timezone,
-        "starts_local": event.starts_at.astimezone(zone).replace(tzinfo=None),
-        "ends_local": event.ends_at.astimezone(zone).replace(tzinfo=None),
-        "repeat": Repeat(event.repeat),
-        "repeat_until_on": event.repeat_until_on,
-        "skip_dates": frozenset(skip.occurs_on for skip in event.skips),
-        "capacity": event.capacity,
-        "contact_url": event.contact_url,
-        "publish": event.status != EventStatus.DRAFT,
-    }
-    values.update(changes)
-    return EventInput(**values)
-
 
 def get_feed(client: FlaskClient, url: str, **kwargs: Any) -> bytes:
+    """The body of a 200 calendar answer from ``url`` (anything else fails the test)."""
     response = client.get(url, **kwargs)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.content_type == "text/calendar; charset=utf-8"
@@ -88,6 +22,7 @@ def get_feed(client: FlaskClient, url: str, **kwargs: Any) -> bytes:
 
 
 def parse(body: bytes) -> Calendar:
+    """The feed as icalendar reads it."""
     return Calendar.from_ical(body)
 
 
@@ -137,5 +72,6 @@ def starts(body: bytes, uid: str, start: date, stop: date) -> list[datetime]:
 
 
 def physical_lines(body: bytes) -> list[bytes]:
+    """The feed's lines as sent (folded), each of which must end with CRLF."""
     assert body.endswith(b"\r\n")
     return body[: -len(b"\r\n")].split(b"\r\n")
