@@ -29,8 +29,20 @@ import app.maps.views
 from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event, Repeat, User
-from tests.factories import make_event, make_user
-from tests.maps import helpers
+from tests.factories import (
+    apia,
+    berlin_embassy,
+    berlin_mitte,
+    hamburg_rathausmarkt,
+    make_event,
+    make_user,
+    paris,
+    potsdam,
+    suva,
+    sydney_hyde_park,
+    toronto,
+    unplaced,
+)
 
 # In the order /events.geojson lists them without "near".
 BY_START = (
@@ -78,25 +90,25 @@ def world(organizer: User) -> World:
 
     add(
         "hamburg",
-        helpers.hamburg(),
+        hamburg_rathausmarkt(),
         "Weekly vigil in Hamburg",
         date(2026, 11, 19),
         18,
         repeat=Repeat.WEEKLY,
         repeat_until_on=date(2027, 1, 28),
     )
-    add("mitte", helpers.mitte(), "Rally at the Gate", date(2026, 11, 28), 14, kind="rally")
-    add("paris", helpers.paris(), "Rally in Paris", date(2026, 12, 3), 18, kind="rally")
-    add("dahlem", helpers.berlin(), "Vigil in Dahlem", date(2026, 12, 5), 15)
-    add("toronto", helpers.toronto(), "Rally in Toronto", date(2026, 12, 6), 13, kind="rally")
-    add("sydney", helpers.sydney(), "Vigil in Sydney", date(2026, 12, 7), 19)
-    add("suva", helpers.suva(), "Vigil in Suva", date(2026, 12, 8), 10)
-    add("apia", helpers.apia(), "Vigil in Apia", date(2026, 12, 9), 10)
-    add("potsdam", helpers.potsdam(), "March in Potsdam", date(2026, 12, 12), 12, kind="march")
+    add("mitte", berlin_mitte(), "Rally at the Gate", date(2026, 11, 28), 14, kind="rally")
+    add("paris", paris(), "Rally in Paris", date(2026, 12, 3), 18, kind="rally")
+    add("dahlem", berlin_embassy(), "Vigil in Dahlem", date(2026, 12, 5), 15)
+    add("toronto", toronto(), "Rally in Toronto", date(2026, 12, 6), 13, kind="rally")
+    add("sydney", sydney_hyde_park(), "Vigil in Sydney", date(2026, 12, 7), 19)
+    add("suva", suva(), "Vigil in Suva", date(2026, 12, 8), 10)
+    add("apia", apia(), "Vigil in Apia", date(2026, 12, 9), 10)
+    add("potsdam", potsdam(), "March in Potsdam", date(2026, 12, 12), 12, kind="march")
     dahlem = world.events["dahlem"].venue
     add("draft", dahlem, "Secret draft", date(2026, 12, 1), 15, publish=False)
     add("past", dahlem, "Vigil that is over", date(2026, 11, 20), 15)
-    add("unplaced", helpers.nowhere(), "Vigil without a position", date(2026, 12, 2), 15)
+    add("unplaced", unplaced(), "Vigil without a position", date(2026, 12, 2), 15)
     cancel_event(world.events["paris"], reason="Permit refused", editor=organizer)
     db.session.commit()
     return world

@@ -20,9 +20,9 @@ from app.models import Event
 from app.venues.geo import distance_km
 from tests.browser.conftest import HOSTILE_TITLES
 from tests.conftest import DEFAULT_NOW
-from tests.factories import make_event
+from tests.factories import berlin_embassy, make_event
 from tests.maps.conftest import BY_START, World, one_more_event
-from tests.maps.helpers import PUBLIC_PROPERTIES, berlin, features, get_geojson, titles
+from tests.maps.parsing import PUBLIC_PROPERTIES, features, get_geojson, titles
 
 BERLIN_CENTRE = (52.52437, 13.41053)  # GeoNames' "Berlin" (app/venues/data)
 # Text that folium or innerHTML would run, and text that must survive byte-exact.
@@ -281,7 +281,7 @@ def test_a_new_event_shows_at_once(client: FlaskClient, world: World) -> None:
 @pytest.fixture
 def dahlem(app: Any) -> Event:
     """One event, for tests of input handling that need no world."""
-    return make_event(berlin(), title="Vigil in Dahlem")
+    return make_event(berlin_embassy(), title="Vigil in Dahlem")
 
 
 BAD_QUERIES = [

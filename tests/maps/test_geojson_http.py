@@ -21,9 +21,17 @@ from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Repeat, User, Venue
 from tests.conftest import DEFAULT_NOW, sql_statements
-from tests.factories import make_event, make_user
+from tests.factories import (
+    apia,
+    berlin_embassy,
+    berlin_mitte,
+    hamburg_rathausmarkt,
+    make_event,
+    make_user,
+    suva,
+)
 from tests.maps.conftest import World, one_more_event
-from tests.maps.helpers import GEOJSON_TYPE, apia, berlin, hamburg, mitte, suva, titles
+from tests.maps.parsing import GEOJSON_TYPE, titles
 
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -211,7 +219,7 @@ def test_a_fresh_request_runs_as_many_statements_for_60_events_as_for_3(
     client: FlaskClient, app: Any, url: str
 ) -> None:
     organizer = make_user()
-    venues = [berlin(), mitte(), hamburg(), suva(), apia()]
+    venues = [berlin_embassy(), berlin_mitte(), hamburg_rathausmarkt(), suva(), apia()]
     _add_events(organizer, venues, 3, start=0)
     few = _fresh_statements(client, url)
 
@@ -224,7 +232,7 @@ def test_a_fresh_request_runs_as_many_statements_for_60_events_as_for_3(
 
 
 def test_a_recurring_series_costs_no_more_statements(client: FlaskClient, app: Any) -> None:
-    venue = berlin()
+    venue = berlin_embassy()
     make_event(venue, title="One-off")
     one = _fresh_statements(client, "/events.geojson")
     make_event(

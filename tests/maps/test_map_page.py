@@ -20,11 +20,10 @@ from flask.testing import FlaskClient
 from app.extensions import db
 from tests.browser.conftest import HOSTILE_TITLES
 from tests.conftest import sql_statements
-from tests.factories import make_event, make_user
+from tests.factories import berlin_embassy, make_event, make_user
 from tests.maps.conftest import World, one_more_event
-from tests.maps.helpers import (
+from tests.maps.parsing import (
     attribute,
-    berlin,
     csp_directives,
     event_cards,
     features,
@@ -68,7 +67,7 @@ def assert_csp_allows_exactly_the_inline_scripts(response: Any) -> None:
 
 def _add_events(count: int) -> None:
     organizer = make_user()
-    venue = berlin()
+    venue = berlin_embassy()
     for n in range(count):
         make_event(
             venue,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import make_event, make_venue
 from tests.maps.conftest import World
-from tests.maps.helpers import event_cards
+from tests.maps.parsing import event_cards
 
 
 def _cards(client: FlaskClient, query: str) -> list[tuple[str, str | None]]:

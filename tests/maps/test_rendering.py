@@ -20,8 +20,8 @@ from app.models import Venue
 from tests.browser.conftest import HOSTILE_TITLES
 from tests.conftest import signed_in
 from tests.events.forms import event_form, post_event
-from tests.factories import make_event, make_venue
-from tests.maps.helpers import attribute, csp_directives, page_parts, script_hash
+from tests.factories import berlin_embassy, make_event, make_place, unplaced
+from tests.maps.parsing import attribute, csp_directives, page_parts, script_hash
 
 # Characters that end, interpolate into or escape from a template literal or a script.
 DANGEROUS = frozenset("<>`$\\\"'")
@@ -85,17 +85,7 @@ _FOLIUM_ID = re.compile(r"\b(marker|tooltip|popup)_[0-9a-f]{32}\b")
 
 
 def _berlin_venue(name: str) -> Venue:
-    return make_venue(
-        import_key=None,
-        name=name,
-        kind="other",
-        address="Somewhere",
-        city="Berlin",
-        country_code="DE",
-        latitude=52.5,
-        longitude=13.4,
-        timezone="Europe/Berlin",
-    )
+    return make_place(name=name, address="Somewhere", latitude=52.5, longitude=13.4)
 
 
 def _venue_page(client: FlaskClient, name: str, title: str = "Vigil") -> tuple[Any, str]:
@@ -151,18 +141,7 @@ def test_the_venue_map_frame(client: FlaskClient, app: Any) -> None:
 
 
 def test_an_event_without_a_position_has_no_map(client: FlaskClient, app: Any) -> None:
-    venue = make_venue(
-        import_key=None,
-        name="Somewhere in Leipzig",
-        kind="other",
-        address="Augustusplatz",
-        city="Leipzig",
-        country_code="DE",
-        latitude=None,
-        longitude=None,
-        timezone="Europe/Berlin",
-    )
-    event = make_event(venue)
+    event = make_event(unplaced())
     response = client.get(f"/events/{event.slug}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -209,7 +188,7 @@ def test_typed_positions_reach_the_picker_only_as_numbers(
     client: FlaskClient, app: Any, latitude: str, longitude: str, centre: str
 ) -> None:
     signed_in(client)
-    place = make_venue()
+    place = berlin_embassy()
     form = event_form(
         place,
         title="",  # invalid: the form is shown again with the typed position

@@ -20,8 +20,8 @@ from app import create_app
 from app.config import ConfigError
 from app.extensions import db
 from tests.conftest import TEST_SECRET, IsolatedClient
-from tests.factories import make_event
-from tests.maps.helpers import attribute, berlin, csp_directives, page_parts, script_hash
+from tests.factories import berlin_embassy, make_event
+from tests.maps.parsing import attribute, csp_directives, page_parts, script_hash
 
 TILE_URL = "https://tiles.example.org/osm/{z}/{x}/{y}.png"
 ATTRIBUTION = "© OpenStreetMap contributors"
@@ -91,7 +91,7 @@ def test_a_port_is_part_of_the_origin(app: Any, configured: Any) -> None:
 
 
 def test_the_event_page_has_the_same_consent(app: Any, configured: Any) -> None:
-    event = make_event(berlin())
+    event = make_event(berlin_embassy())
     tiled = configured({"VIGIL_TILE_URL": TILE_URL})
     response = tiled.test_client().get(f"/events/{event.slug}")
     html = response.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Shared helpers of the map tests: venues around the world, GeoJSON and page parsing."""
+"""Reading what the maps serve: the GeoJSON document, and the parts of a page."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
-
-from app.models import Venue
-from tests.factories import make_venue
 
 GEOJSON_TYPE = "application/geo+json"
 # What a marker may tell the world about an event (issue 5: public fields only).
@@ -34,77 +31,6 @@ PUBLIC_PROPERTIES = frozenset(
 )
 
 
-def berlin() -> Venue:
-    """The embassy in Berlin-Dahlem (the factory default)."""
-    return make_venue()
-
-
-def _place(
-    name: str, city: str, country: str, latitude: float, longitude: float, zone: str
-) -> Venue:
-    return make_venue(
-        import_key=None,
-        name=name,
-        kind="other",
-        address=f"{name}, {city}",
-        city=city,
-        country_code=country,
-        latitude=latitude,
-        longitude=longitude,
-        timezone=zone,
-    )
-
-
-def mitte() -> Venue:
-    """About 7 km from the embassy in Dahlem, and closer to the centre of Berlin."""
-    return _place("Brandenburger Tor", "Berlin", "DE", 52.516275, 13.377704, "Europe/Berlin")
-
-
-def potsdam() -> Venue:
-    return _place("Alter Markt", "Potsdam", "DE", 52.3958, 13.0583, "Europe/Berlin")
-
-
-def hamburg() -> Venue:
-    return _place("Rathausmarkt", "Hamburg", "DE", 53.5503, 9.9930, "Europe/Berlin")
-
-
-def paris() -> Venue:
-    return _place("Place de la République", "Paris", "FR", 48.8674, 2.3636, "Europe/Paris")
-
-
-def toronto() -> Venue:
-    return _place("Nathan Phillips Square", "Toronto", "CA", 43.6525, -79.3832, "America/Toronto")
-
-
-def sydney() -> Venue:
-    return _place("Hyde Park", "Sydney", "AU", -33.8731, 151.2111, "Australia/Sydney")
-
-
-def suva() -> Venue:
-    """West of the antimeridian (longitude +178)."""
-    return _place("Albert Park", "Suva", "FJ", -18.1416, 178.4419, "Pacific/Fiji")
-
-
-def apia() -> Venue:
-    """East of the antimeridian (longitude -171)."""
-    return _place("Mulinu'u", "Apia", "WS", -13.8333, -171.7667, "Pacific/Apia")
-
-
-def nowhere() -> Venue:
-    """A saved address whose position was never entered."""
-    return make_venue(
-        import_key=None,
-        name="Somewhere in Leipzig",
-        kind="other",
-        address="Augustusplatz",
-        city="Leipzig",
-        country_code="DE",
-        latitude=None,
-        longitude=None,
-        timezone="Europe/Berlin",
-    )
-
-
 # --- /events.geojson ------------------------------------------------------------------------
 
 
@@ -121,6 +47,7 @@ def get_geojson(client: FlaskClient, query: str = "", **kwargs: Any) -> dict[str
 
 
 def features(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
+    """The features of the document at /events.geojson?``query``."""
     found: list[dict[str, Any]] = get_geojson(client, query)["features"]
     return found
 
@@ -159,6 +86,7 @@ class PageParts(HTMLParser):
 
 
 def page_parts(html: str) -> PageParts:
+    """The inline scripts and attributes of ``html``."""
     parser = PageParts()
     parser.feed(html)
     parser.close()
