@@ -12,14 +12,9 @@ from flask.testing import FlaskClient
 from app import clock
 from app.events.services import cancel_event
 from app.extensions import db
-from app.models import Event
 from tests.conftest import csrf_token, login
-from tests.factories import PASSWORD, make_event, make_user, make_venue
-from tests.rsvp.helpers import all_rsvps, post_manage, post_rsvp, rsvp, rsvp_count, rsvp_form
-
-
-def _event(**overrides: Any) -> Event:
-    return make_event(make_venue(), **overrides)
+from tests.factories import PASSWORD, make_event, make_user
+from tests.rsvp.pages import all_rsvps, post_manage, post_rsvp, rsvp, rsvp_count, rsvp_form
 
 
 def _text(response: Any) -> str:
@@ -32,7 +27,7 @@ BAD_PARTY_SIZES = ["0", "6", "-1", "1.5", "NaN", "inf", "1e3", str(10**20), "", 
 
 @pytest.mark.parametrize("size", BAD_PARTY_SIZES)
 def test_bad_party_size_is_refused(client: FlaskClient, size: str) -> None:
-    event = _event()
+    event = make_event()
     response = post_rsvp(client, event, display_name="Kept as typed", party_size=size)
     assert response.status_code == 422
     page = _text(response)
@@ -42,7 +37,7 @@ def test_bad_party_size_is_refused(client: FlaskClient, size: str) -> None:
 
 
 def test_missing_party_size_is_refused(client: FlaskClient) -> None:
-    response = post_rsvp(client, _event(), party_size=None)
+    response = post_rsvp(client, make_event(), party_size=None)
     assert response.status_code == 422
     assert rsvp_count() == 0
 
@@ -74,7 +69,7 @@ BAD_FIELDS: list[tuple[dict[str, str], str]] = [
 def test_bad_field_is_refused_with_its_message(
     client: FlaskClient, fields: dict[str, str], message: str
 ) -> None:
-    response = post_rsvp(client, _event(), **fields)
+    response = post_rsvp(client, make_event(), **fields)
     assert response.status_code == 422
     page = _text(response)
     assert message in page
@@ -84,17 +79,17 @@ def test_bad_field_is_refused_with_its_message(
 
 def test_text_that_must_work_is_stored_exactly(client: FlaskClient) -> None:
     name = "مریم‌ 🕯️✊🏽"  # ZWNJ, variation selector and skin-tone modifier
-    rsvp(client, _event(), display_name=name, party_size="5")
+    rsvp(client, make_event(), display_name=name, party_size="5")
     assert all_rsvps()[0].display_name == name
 
 
 def test_forty_characters_are_accepted(client: FlaskClient) -> None:
-    rsvp(client, _event(), display_name="ب" * 40)
+    rsvp(client, make_event(), display_name="ب" * 40)
     assert all_rsvps()[0].display_name == "ب" * 40
 
 
 def test_missing_csrf_token_is_refused(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     response = client.post(f"/events/{event.slug}/rsvp", data=rsvp_form())
     assert response.status_code == 400
     assert "This form has expired" in _text(response)
@@ -102,7 +97,7 @@ def test_missing_csrf_token_is_refused(client: FlaskClient) -> None:
 
 
 def test_csrf_token_of_another_session_is_refused(app: Any, client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     foreign = csrf_token(app.test_client(), f"/events/{event.slug}")
     client.get(f"/events/{event.slug}")
     response = client.post(
@@ -116,7 +111,7 @@ def test_csrf_token_of_another_session_is_refused(app: Any, client: FlaskClient)
 
 
 def test_rsvp_after_the_start_is_refused(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     token = csrf_token(client, f"/events/{event.slug}")
     clock.freeze(datetime(2026, 12, 5, 14, 0, tzinfo=UTC))  # 15:00 in Berlin: the start
     response = client.post(f"/events/{event.slug}/rsvp", data={**rsvp_form(), "csrf_token": token})
@@ -126,7 +121,7 @@ def test_rsvp_after_the_start_is_refused(client: FlaskClient) -> None:
 
 
 def test_rsvp_to_a_cancelled_event_is_refused(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     token = csrf_token(client, f"/events/{event.slug}")
     cancel_event(event, reason="", editor=event.organizer)
     db.session.commit()
@@ -138,7 +133,7 @@ def test_rsvp_to_a_cancelled_event_is_refused(client: FlaskClient) -> None:
 
 def test_rsvp_to_a_draft_is_refused(client: FlaskClient) -> None:
     organizer = make_user()
-    event = _event(organizer=organizer, publish=False)
+    event = make_event(organizer=organizer, publish=False)
     token = csrf_token(client, "/auth/login")
     url = f"/events/{event.slug}/rsvp"
     # Anonymous: the draft does not exist for them.
@@ -178,7 +173,7 @@ def _main(response: Any) -> str:
 
 @pytest.mark.parametrize("path", ["/rsvp/manage", "/rsvp/manage/party-size", "/rsvp/manage/cancel"])
 def test_unknown_and_malformed_codes_get_one_neutral_answer(client: FlaskClient, path: str) -> None:
-    event = _event()
+    event = make_event()
     real = rsvp(client, event, party_size="2")
     bodies = set()
     for code in [*BAD_CODES, real[:-1], real + "A", real.upper()]:
@@ -200,7 +195,7 @@ def test_empty_code_asks_for_one(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("size", BAD_PARTY_SIZES)
 def test_bad_new_party_size_is_refused(client: FlaskClient, size: str) -> None:
-    token = rsvp(client, _event(), party_size="2")
+    token = rsvp(client, make_event(), party_size="2")
     response = post_manage(client, "/rsvp/manage/party-size", token=token, party_size=size)
     assert response.status_code == 422
     assert "Choose how many people come: 1 to 5." in _text(response)
@@ -209,7 +204,7 @@ def test_bad_new_party_size_is_refused(client: FlaskClient, size: str) -> None:
 
 @pytest.mark.parametrize("path", ["/rsvp/manage", "/rsvp/manage/party-size", "/rsvp/manage/cancel"])
 def test_manage_posts_without_csrf_are_refused(client: FlaskClient, path: str) -> None:
-    token = rsvp(client, _event(), party_size="2")
+    token = rsvp(client, make_event(), party_size="2")
     response = client.post(path, data={"token": token, "party_size": "3"})
     assert response.status_code == 400
     assert token not in _text(response)

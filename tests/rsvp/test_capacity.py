@@ -31,13 +31,13 @@ from app.rsvp.services import (
 )
 from tests.conftest import signed_in
 from tests.events.forms import event_form, post_event
-from tests.factories import make_event, make_venue
+from tests.factories import make_event, make_rsvp
 
 GOING, WAITLISTED = RsvpStatus.GOING, RsvpStatus.WAITLISTED
 
 
 def _rsvp(event: Event, party_size: int = 1, email: str | None = None) -> int:
-    return create_rsvp(event.id, display_name=None, party_size=party_size, email=email).rsvp_id
+    return make_rsvp(event, party_size=party_size, email=email).rsvp_id
 
 
 def _statuses(*rsvp_ids: int) -> list[str]:
@@ -64,7 +64,7 @@ def _set_capacity(client: FlaskClient, event: Event, capacity: str) -> None:
 
 
 def test_a_party_goes_if_it_fits_exactly_and_waits_if_one_too_many(app: Flask) -> None:
-    event = make_event(make_venue(), capacity=5)
+    event = make_event(capacity=5)
     four, three, one, another = _rsvp(event, 4), _rsvp(event, 3), _rsvp(event, 1), _rsvp(event, 1)
     # Waitlisted parties take no place: the 1 after the waiting 3 fills the fifth place.
     assert _statuses(four, three, one, another) == [GOING, WAITLISTED, GOING, WAITLISTED]
@@ -72,14 +72,14 @@ def test_a_party_goes_if_it_fits_exactly_and_waits_if_one_too_many(app: Flask) -
 
 
 def test_without_a_capacity_everyone_goes(app: Flask) -> None:
-    event = make_event(make_venue())
+    event = make_event()
     rsvp_ids = [_rsvp(event, 5) for _n in range(3)]
     assert _statuses(*rsvp_ids) == [GOING] * 3
     assert going_count(event.id) == 15
 
 
 def test_an_rsvp_finds_its_event_by_id_or_slug(app: Flask) -> None:
-    event = make_event(make_venue(), capacity=2)
+    event = make_event(capacity=2)
     by_slug = create_rsvp(event.slug, display_name=None, party_size=2, email=None)
     by_id = create_rsvp(event.id, display_name=None, party_size=1, email=None)
     assert (by_slug.event_id, by_slug.status) == (event.id, GOING)
@@ -98,7 +98,7 @@ def test_an_unknown_event_takes_no_rsvp(app: Flask) -> None:
 
 
 def test_cancel_promotes_the_earliest_waitlisted_that_fit(app: Flask) -> None:
-    event = make_event(make_venue(), capacity=3)
+    event = make_event(capacity=3)
     a, b = _rsvp(event, 2), _rsvp(event, 1)
     c, d, e = _rsvp(event, 3), _rsvp(event, 2), _rsvp(event, 1)
     assert _statuses(a, b, c, d, e) == [GOING, GOING, WAITLISTED, WAITLISTED, WAITLISTED]
@@ -117,7 +117,7 @@ def test_cancel_promotes_the_earliest_waitlisted_that_fit(app: Flask) -> None:
 
 
 def test_cancelling_a_waitlisted_rsvp_promotes_nobody(app: Flask) -> None:
-    event = make_event(make_venue(), capacity=1)
+    event = make_event(capacity=1)
     going, waiting, last = _rsvp(event), _rsvp(event), _rsvp(event)
     with app.test_request_context("/"):
         assert cancel_rsvp(waiting) == []
@@ -125,7 +125,7 @@ def test_cancelling_a_waitlisted_rsvp_promotes_nobody(app: Flask) -> None:
 
 
 def test_smaller_party_lets_the_next_move_up(app: Flask) -> None:
-    event = make_event(make_venue(), capacity=3)
+    event = make_event(capacity=3)
     big, waiting = _rsvp(event, 3), _rsvp(event, 2)
     with app.test_request_context("/"):
         status, promoted = change_party_size(big, 1)
@@ -135,7 +135,7 @@ def test_smaller_party_lets_the_next_move_up(app: Flask) -> None:
 
 
 def test_larger_party_that_no_longer_fits_goes_to_the_waitlist(app: Flask) -> None:
-    event = make_event(make_venue(), capacity=3)
+    event = make_event(capacity=3)
     first, second = _rsvp(event, 1), _rsvp(event, 2)
     with app.test_request_context("/"):
         status, promoted = change_party_size(first, 3)
@@ -151,7 +151,7 @@ def test_larger_party_that_no_longer_fits_goes_to_the_waitlist(app: Flask) -> No
 def test_raised_capacity_promotes_in_order_and_tells_them(
     client: FlaskClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event = make_event(make_venue(), organizer=signed_in(client), capacity=1)
+    event = make_event(organizer=signed_in(client), capacity=1)
     going = _rsvp(event, 1, "going@example.org")
     first = _rsvp(event, 2, "first@example.org")
     second = _rsvp(event, 1)
@@ -167,14 +167,14 @@ def test_raised_capacity_promotes_in_order_and_tells_them(
 
 
 def test_removed_capacity_promotes_everyone(client: FlaskClient) -> None:
-    event = make_event(make_venue(), organizer=signed_in(client), capacity=1)
+    event = make_event(organizer=signed_in(client), capacity=1)
     ids = [_rsvp(event, size) for size in (1, 5, 3, 1)]
     _set_capacity(client, event, "")
     assert _statuses(*ids) == [GOING] * 4
 
 
 def test_lowered_capacity_moves_nobody(client: FlaskClient) -> None:
-    event = make_event(make_venue(), organizer=signed_in(client), capacity=3)
+    event = make_event(organizer=signed_in(client), capacity=3)
     ids = [_rsvp(event, size) for size in (2, 1, 1)]
     _set_capacity(client, event, "2")
     # Those already going keep their place; new RSVPs wait until it frees up.
@@ -205,7 +205,7 @@ def _input(event: Event, **changes: Any) -> EventInput:
 
 def test_capacity_raise_and_a_new_rsvp_never_overbook(app: Flask) -> None:
     """The edit holds the event's lock from its start to its commit; the RSVP waits."""
-    event = make_event(make_venue(), capacity=1)
+    event = make_event(capacity=1)
     event_id, organizer_id = event.id, event.organizer_id
     first, waiting = _rsvp(event), _rsvp(event)
     db.session.commit()

@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Rsvp, RsvpStatus
 from app.rsvp.services import create_rsvp
-from tests.factories import make_event, make_venue
+from tests.factories import make_event
 
 CLIENTS = 60
 CAPACITY = 10
 
 
 def test_concurrent_rsvps_never_overbook(app: Flask) -> None:
-    event = make_event(make_venue(), capacity=CAPACITY)
+    event = make_event(capacity=CAPACITY)
     event_id = event.id
     start = threading.Barrier(CLIENTS)
 

@@ -24,10 +24,10 @@ from app import mail
 from app.extensions import db
 from app.models import Event, OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp import notices
-from app.rsvp.services import cancel_rsvp, create_rsvp
+from app.rsvp.services import cancel_rsvp
 from tests.conftest import signed_in
 from tests.events.forms import event_form, post_event
-from tests.factories import make_event, make_venue
+from tests.factories import berlin_embassy, hamburg_consulate, make_event, make_rsvp
 
 SUBJECT_CHANGED = "The time or place of an event you plan to attend has changed"
 SUBJECT_CANCELLED = "An event you planned to attend is cancelled"
@@ -125,9 +125,7 @@ def app_overrides(smtp: SmtpSink) -> dict[str, Any]:
 
 
 def _rsvp(event: Event, email_address: str | None, party_size: int = 1, locale: str = "en") -> int:
-    return create_rsvp(
-        event.id, display_name=None, party_size=party_size, email=email_address, locale=locale
-    ).rsvp_id
+    return make_rsvp(event, party_size=party_size, email=email_address, locale=locale).rsvp_id
 
 
 def _outbox() -> list[OutboxMessage]:
@@ -148,7 +146,7 @@ def _move_to_16h(client: FlaskClient, event: Event, **overrides: Any) -> None:
 
 def _organizer_event(client: FlaskClient, **overrides: Any) -> Event:
     organizer = signed_in(client)
-    return make_event(make_venue(), organizer=organizer, **overrides)
+    return make_event(organizer=organizer, **overrides)
 
 
 def _assert_clean_headers(item: Received, recipient: str) -> None:
@@ -205,12 +203,7 @@ def test_other_edits_send_nothing(client: FlaskClient, smtp: SmtpSink) -> None:
 def test_new_place_is_mailed(client: FlaskClient, smtp: SmtpSink) -> None:
     event = _organizer_event(client)
     _rsvp(event, "going@example.org")
-    hamburg = make_venue(
-        import_key="mission:Consulate of Iran, Hamburg",
-        name="Consulate of Iran, Hamburg",
-        address="Bebelallee 18, Hamburg",
-        city="Hamburg",
-    )
+    hamburg = hamburg_consulate()
     form = event_form(hamburg, starts_at="2026-12-05T15:00", ends_at="2026-12-05T17:00")
     assert post_event(client, _edit_url(event), form).status_code == 303
     [item] = smtp.received
@@ -368,7 +361,7 @@ def test_a_dropped_connection_leaves_the_rest_for_the_cli(
 
 
 def test_a_message_claimed_by_another_sender_is_not_sent_twice(app: Flask, smtp: SmtpSink) -> None:
-    event = make_event(make_venue())
+    event = make_event()
     message = OutboxMessage(
         event_id=event.id, recipient="a@example.org", kind="changed", locale="en", body="x"
     )
@@ -391,7 +384,7 @@ def test_a_message_claimed_by_another_sender_is_not_sent_twice(app: Flask, smtp:
 
 
 def test_promotion_by_cancellation_is_mailed(app: Flask, smtp: SmtpSink) -> None:
-    event = make_event(make_venue(), capacity=2)
+    event = make_event(capacity=2)
     first = _rsvp(event, "first@example.org", party_size=2)
     _rsvp(event, "next@example.org")
     _rsvp(event, None)
@@ -439,7 +432,7 @@ def _send_manage_link(app: Flask, event: Event, locale: str = "en") -> bool:
 
 
 def test_manage_link_is_sent_directly_and_never_stored(app: Flask, smtp: SmtpSink) -> None:
-    event = make_event(make_venue())
+    event = make_event()
     assert _send_manage_link(app, event)
     [item] = smtp.received
     _assert_clean_headers(item, "me@example.org")
@@ -449,7 +442,7 @@ def test_manage_link_is_sent_directly_and_never_stored(app: Flask, smtp: SmtpSin
 
 
 def test_manage_link_in_persian(app: Flask, smtp: SmtpSink) -> None:
-    event = make_event(make_venue())
+    event = make_event()
     assert _send_manage_link(app, event, locale="fa")
     [item] = smtp.received
     assert item.message["Subject"] == SUBJECT_MANAGE_FA
@@ -459,7 +452,7 @@ def test_manage_link_in_persian(app: Flask, smtp: SmtpSink) -> None:
 def test_manage_link_failure_is_logged_without_details(
     app: Flask, smtp: SmtpSink, caplog: pytest.LogCaptureFixture
 ) -> None:
-    event = make_event(make_venue())
+    event = make_event()
     app.config["SMTP_PORT"] = free_port()
     assert not _send_manage_link(app, event)
     assert f"manage link for event {event.id} not sent" in caplog.text
@@ -476,7 +469,7 @@ RAW_NEWLINE_TITLE = "Vigil\r\nBcc: x@evil.example"
 
 def test_title_with_encoded_newline_reaches_no_header(client: FlaskClient, smtp: SmtpSink) -> None:
     organizer = signed_in(client)
-    venue = make_venue()
+    venue = berlin_embassy()
     # The form accepts it: it has no raw control characters.
     create = event_form(
         venue, title=ENCODED_NEWLINE_TITLE, starts_at="2026-12-05T15:00", ends_at="2026-12-05T17:00"

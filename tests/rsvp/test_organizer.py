@@ -11,9 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.models import Event, Role, User
-from app.rsvp.services import create_rsvp
 from tests.conftest import login
-from tests.factories import PASSWORD, make_event, make_user, make_venue
+from tests.factories import PASSWORD, make_event, make_rsvp, make_user
 
 CANARY_EMAIL = "canary-org-7f3a@example.org"
 
@@ -24,10 +23,10 @@ def _text(response: Any) -> str:
 
 
 def _event_with_rsvps(organizer: User, **overrides: Any) -> Event:
-    event = make_event(make_venue(), organizer=organizer, capacity=4, **overrides)
-    create_rsvp(event.id, display_name="Nasrin", party_size=3, email=CANARY_EMAIL)
-    create_rsvp(event.id, display_name=None, party_size=1, email=None)
-    create_rsvp(event.id, display_name="Late Reza", party_size=2, email=CANARY_EMAIL)
+    event = make_event(organizer=organizer, capacity=4, **overrides)
+    make_rsvp(event, display_name="Nasrin", party_size=3, email=CANARY_EMAIL)
+    make_rsvp(event)
+    make_rsvp(event, display_name="Late Reza", party_size=2, email=CANARY_EMAIL)
     return event
 
 
@@ -80,10 +79,10 @@ FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(A1)", "\tX", "\rX"]
 
 def test_csv_cells_cannot_run_as_formulas(client: FlaskClient) -> None:
     organizer = make_user()
-    event = make_event(make_venue(), organizer=organizer)
+    event = make_event(organizer=organizer)
     # Straight through the service: the form would already refuse TAB and CR.
     for name in [*FORMULAS, "Plain", "Sara = here"]:
-        create_rsvp(event.id, display_name=name, party_size=1, email=None)
+        make_rsvp(event, display_name=name)
     login(client, organizer.email, PASSWORD)
     rows = _csv_rows(client.get(f"/organize/events/{event.id}/rsvps.csv"))
     names = [row[0] for row in rows[1:]]
@@ -92,7 +91,7 @@ def test_csv_cells_cannot_run_as_formulas(client: FlaskClient) -> None:
 
 def test_list_without_rsvps(client: FlaskClient) -> None:
     organizer = make_user()
-    event = make_event(make_venue(), organizer=organizer)
+    event = make_event(organizer=organizer)
     login(client, organizer.email, PASSWORD)
     page = _text(client.get(f"/organize/events/{event.id}/rsvps"))
     assert "No RSVPs yet." in page
@@ -135,7 +134,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, suffix: str
 
 def test_my_events_links_to_the_rsvps(client: FlaskClient) -> None:
     organizer = make_user()
-    event = make_event(make_venue(), organizer=organizer)
+    event = make_event(organizer=organizer)
     login(client, organizer.email, PASSWORD)
     assert f"/organize/events/{event.id}/rsvps" in _text(client.get("/organize/"))
     assert f"/organize/events/{event.id}/rsvps" in _text(
@@ -145,8 +144,8 @@ def test_my_events_links_to_the_rsvps(client: FlaskClient) -> None:
 
 def test_hostile_names_are_shown_as_text(client: FlaskClient) -> None:
     organizer = make_user()
-    event = make_event(make_venue(), organizer=organizer, title="<b>Title</b>")
-    create_rsvp(event.id, display_name="<img src=x onerror=alert(1)>", party_size=1, email=None)
+    event = make_event(organizer=organizer, title="<b>Title</b>")
+    make_rsvp(event, display_name="<img src=x onerror=alert(1)>")
     login(client, organizer.email, PASSWORD)
     page = _text(client.get(f"/organize/events/{event.id}/rsvps"))
     assert "<img src=x" not in page

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Rsvp
-from tests.factories import make_event, make_venue
-from tests.rsvp.helpers import MANAGE_LINK, all_rsvps, post_manage, post_rsvp
+from tests.factories import make_event
+from tests.rsvp.pages import MANAGE_LINK, all_rsvps, post_manage, post_rsvp
 
 CANARY_NAME = "canary-nick-7f3a"
 CANARY_EMAIL = "canary-7f3a@example.org"
@@ -51,7 +51,7 @@ def _rsvp_with_canaries(client: FlaskClient, event: Any, **overrides: Any) -> st
 def test_public_pages_and_feeds_carry_no_attendee_data(
     client: FlaskClient, hide_count: bool
 ) -> None:
-    event = make_event(make_venue(), hide_count=hide_count)
+    event = make_event(hide_count=hide_count)
     for _n in range(3):
         _rsvp_with_canaries(client, event)
     visitor = client.application.test_client()
@@ -76,7 +76,7 @@ def test_public_pages_and_feeds_carry_no_attendee_data(
 
 
 def test_the_code_is_stored_only_as_its_sha256(client: FlaskClient) -> None:
-    token = _rsvp_with_canaries(client, make_event(make_venue()))
+    token = _rsvp_with_canaries(client, make_event())
     assert len(token) >= 43  # 256 bits in base64url
     [row] = all_rsvps()
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -87,7 +87,7 @@ def test_the_code_is_stored_only_as_its_sha256(client: FlaskClient) -> None:
 def test_rsvp_manage_and_cancel_leave_no_canary_in_logs(
     app: Flask, app_logs: pytest.LogCaptureFixture
 ) -> None:
-    event = make_event(make_venue(), capacity=2)
+    event = make_event(capacity=2)
     client = app.test_client()
     client.environ_base.update(REMOTE_ADDR=CANARY_IP, HTTP_X_FORWARDED_FOR=CANARY_IP)
     token = _rsvp_with_canaries(client, event)

@@ -20,9 +20,8 @@ from sqlalchemy import delete, func, select
 from app import clock
 from app.extensions import db
 from app.models import Event, OutboxMessage, Repeat, Rsvp, Venue
-from app.rsvp.services import create_rsvp
 from tests.conftest import DEFAULT_NOW, TEST_DATABASE_URL, _upgrade, make_app
-from tests.factories import make_event, make_venue
+from tests.factories import berlin_embassy, make_event, make_rsvp
 
 CANARY_EMAIL = "canary-5b1f7e@example.org"
 CANARY_NAME = "Canary-Nickname-9d2c"
@@ -30,7 +29,7 @@ LONG_AGO = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # when the RSVPs were made
 
 
 def _berlin() -> Venue:
-    return db.session.scalar(select(Venue)) or make_venue()
+    return db.session.scalar(select(Venue)) or berlin_embassy()
 
 
 def _event_ending_at(ends_utc: datetime) -> Event:
@@ -43,7 +42,7 @@ def _rsvp_back_then(event: Event, email: str | None) -> None:
     """RSVP as on LONG_AGO, before the event started (RSVPs close at the start)."""
     clock.freeze(LONG_AGO)
     try:
-        create_rsvp(event.id, display_name=CANARY_NAME, party_size=1, email=email)
+        make_rsvp(event, display_name=CANARY_NAME, email=email)
     finally:
         clock.freeze(DEFAULT_NOW)
 

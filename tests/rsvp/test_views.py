@@ -15,15 +15,11 @@ from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event, RsvpStatus
 from app.rsvp import views as rsvp_views
-from app.rsvp.services import cancel_rsvp, create_rsvp
+from app.rsvp.services import cancel_rsvp
 from tests.conftest import csrf_token, login, sql_statements
 from tests.events.forms import event_form, post_event
-from tests.factories import PASSWORD, make_event, make_user, make_venue
-from tests.rsvp.helpers import all_rsvps, post_manage, post_rsvp, rsvp, rsvp_count, rsvp_form
-
-
-def _event(**overrides: Any) -> Event:
-    return make_event(make_venue(), **overrides)
+from tests.factories import PASSWORD, berlin_embassy, make_event, make_rsvp, make_user
+from tests.rsvp.pages import all_rsvps, post_manage, post_rsvp, rsvp, rsvp_count, rsvp_form
 
 
 def _text(response: Any) -> str:
@@ -35,7 +31,7 @@ def _text(response: Any) -> str:
 
 
 def test_event_page_has_the_rsvp_form_with_notices_unticked(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     page = _text(client.get(f"/events/{event.slug}"))
     assert f'action="/events/{event.slug}/rsvp"' in page
     for field in ("display_name", "party_size", "notify", "email"):
@@ -59,7 +55,7 @@ def test_event_page_has_the_rsvp_form_with_notices_unticked(client: FlaskClient)
 def test_closed_events_say_why_and_show_no_form(
     client: FlaskClient, state: str, sentence: str
 ) -> None:
-    event = _event()
+    event = make_event()
     if state == "cancelled":
         cancel_event(event, reason="", editor=event.organizer)
         db.session.commit()
@@ -72,7 +68,7 @@ def test_closed_events_say_why_and_show_no_form(
 
 def test_draft_preview_says_rsvps_open_on_publishing(client: FlaskClient) -> None:
     organizer = make_user()
-    event = _event(organizer=organizer, publish=False)
+    event = make_event(organizer=organizer, publish=False)
     login(client, organizer.email, PASSWORD)
     page = _text(client.get(f"/events/{event.slug}"))
     assert "This event is not published yet, so it takes no RSVPs." in page
@@ -83,7 +79,7 @@ def test_draft_preview_says_rsvps_open_on_publishing(client: FlaskClient) -> Non
 
 
 def test_rsvp_redirects_to_a_confirmation_that_shows_the_link_once(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     response = post_rsvp(client, event, display_name="Sara", party_size="2")
     assert response.status_code == 303
     assert response.headers["Location"] == "/rsvp/done"
@@ -109,7 +105,7 @@ def test_rsvp_redirects_to_a_confirmation_that_shows_the_link_once(client: Flask
 def test_an_rsvp_reads_its_event_only_under_the_lock(client: FlaskClient) -> None:
     # The hot path of an RSVP rush (bench/rsvp.py): one locking read of the event row,
     # then one INSERT that counts the people going, chooses the status and writes.
-    event = _event(capacity=10)
+    event = make_event(capacity=10)
     url = f"/events/{event.slug}/rsvp"
     token = csrf_token(client, f"/events/{event.slug}")
     with sql_statements() as statements:
@@ -124,7 +120,7 @@ def test_an_rsvp_reads_its_event_only_under_the_lock(client: FlaskClient) -> Non
 
 
 def test_the_code_is_in_the_session_only_until_the_confirmation(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     post_rsvp(client, event)
     with client.session_transaction() as session:
         token = session["rsvp_fresh_token"]
@@ -135,14 +131,14 @@ def test_the_code_is_in_the_session_only_until_the_confirmation(client: FlaskCli
 
 
 def test_email_is_stored_only_with_the_box_ticked(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     rsvp(client, event, notify="y", email="  Supporter@Example.ORG ")
     rsvp(client, event)
     assert [row.email for row in all_rsvps()] == ["supporter@example.org", None]
 
 
 def test_confirmation_says_the_link_is_mailed_too(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     response = post_rsvp(client, event, notify="y", email="supporter@example.org")
     page = _text(client.get(response.headers["Location"]))
     assert "We are also sending it to the e-mail address you gave." in page
@@ -150,7 +146,7 @@ def test_confirmation_says_the_link_is_mailed_too(client: FlaskClient) -> None:
 
 
 def test_waitlisted_rsvps_see_their_place_in_line(client: FlaskClient) -> None:
-    event = _event(capacity=3)
+    event = make_event(capacity=3)
     first = post_rsvp(client, event, party_size="3")
     assert "You are on the list" in _text(client.get(first.headers["Location"]))
     for place in (1, 2):
@@ -165,10 +161,10 @@ def test_waitlisted_rsvps_see_their_place_in_line(client: FlaskClient) -> None:
 
 
 def test_public_page_shows_the_number_going(client: FlaskClient) -> None:
-    event = _event(capacity=10)
+    event = make_event(capacity=10)
     assert "No one has said they are going yet." in _text(client.get(f"/events/{event.slug}"))
     for size in (1, 2):
-        create_rsvp(event.id, display_name="Canary", party_size=size, email=None)
+        make_rsvp(event, display_name="Canary", party_size=size)
     page = _text(client.get(f"/events/{event.slug}"))
     assert "3 people are going." in page
     assert "7 places left." in page
@@ -176,8 +172,8 @@ def test_public_page_shows_the_number_going(client: FlaskClient) -> None:
 
 
 def test_full_event_says_new_rsvps_wait(client: FlaskClient) -> None:
-    event = _event(capacity=2)
-    create_rsvp(event.id, display_name=None, party_size=2, email=None)
+    event = make_event(capacity=2)
+    make_rsvp(event, party_size=2)
     page = _text(client.get(f"/events/{event.slug}"))
     assert "2 people are going." in page
     assert "This event is full; new RSVPs join the waiting list." in page
@@ -185,9 +181,9 @@ def test_full_event_says_new_rsvps_wait(client: FlaskClient) -> None:
 
 
 def test_hidden_count_is_not_shown(client: FlaskClient) -> None:
-    event = _event(capacity=8, hide_count=True)
+    event = make_event(capacity=8, hide_count=True)
     for _n in range(3):
-        create_rsvp(event.id, display_name=None, party_size=4, email=None)
+        make_rsvp(event, party_size=4)
     page = _text(client.get(f"/events/{event.slug}"))
     assert 'class="count"' not in page
     assert "are going" not in page
@@ -199,7 +195,7 @@ def test_hidden_count_is_not_shown(client: FlaskClient) -> None:
 
 def test_organizer_can_hide_the_count_in_the_event_form(client: FlaskClient) -> None:
     organizer = make_user()
-    venue = make_venue()
+    venue = berlin_embassy()
     login(client, organizer.email, PASSWORD)
     response = post_event(client, "/organize/events/new", event_form(venue, hide_count="y"))
     assert response.status_code == 303
@@ -229,7 +225,7 @@ def test_manage_page_asks_for_the_code_filled_from_the_fragment(client: FlaskCli
 
 
 def test_manage_shows_the_rsvp_and_changes_the_party_size(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     token = rsvp(client, event, display_name="Nasrin", party_size="1")
     response = post_manage(client, "/rsvp/manage", token=token)
     assert response.status_code == 200
@@ -248,9 +244,9 @@ def test_manage_shows_the_rsvp_and_changes_the_party_size(client: FlaskClient) -
 
 
 def test_a_bigger_party_moves_to_the_waiting_list_when_full(client: FlaskClient) -> None:
-    event = _event(capacity=3)
+    event = make_event(capacity=3)
     token = rsvp(client, event, party_size="2")
-    create_rsvp(event.id, display_name=None, party_size=1, email=None)
+    make_rsvp(event, party_size=1)
     response = post_manage(client, "/rsvp/manage/party-size", token=token, party_size="3")
     assert response.status_code == 200
     assert "number 1 in line" in _text(response)
@@ -258,7 +254,7 @@ def test_a_bigger_party_moves_to_the_waiting_list_when_full(client: FlaskClient)
 
 
 def test_cancel_deletes_the_row_and_promotes_the_waiting(client: FlaskClient) -> None:
-    event = _event(capacity=2)
+    event = make_event(capacity=2)
     token = rsvp(client, event, party_size="2", display_name="First")
     rsvp(client, event, party_size="2", display_name="Second")
     assert [row.status for row in all_rsvps()] == ["going", "waitlisted"]
@@ -275,7 +271,7 @@ def test_cancel_deletes_the_row_and_promotes_the_waiting(client: FlaskClient) ->
 
 
 def test_after_the_start_the_rsvp_can_be_cancelled_but_not_changed(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     token = rsvp(client, event, party_size="2")
     clock.freeze(datetime(2026, 12, 5, 14, 30, tzinfo=UTC))
     page = _text(post_manage(client, "/rsvp/manage", token=token))
@@ -294,7 +290,7 @@ def test_an_rsvp_cancelled_while_its_change_is_on_the_way_is_not_found(
 ) -> None:
     # Cancelled from another tab between reading the code and taking the event's lock:
     # the neutral page for a dead code, not "This event is not published yet".
-    event = _event()
+    event = make_event()
     token = rsvp(client, event, party_size="2")
     change_party_size = rsvp_views.change_party_size
 
@@ -310,7 +306,7 @@ def test_an_rsvp_cancelled_while_its_change_is_on_the_way_is_not_found(
 
 
 def test_tokens_in_the_address_are_refused(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     token = rsvp(client, event)
     response = client.get(f"/rsvp/manage?token={token}")
     assert response.status_code == 400
@@ -322,7 +318,7 @@ def test_tokens_in_the_address_are_refused(client: FlaskClient) -> None:
 
 
 def test_rsvp_and_manage_pages_are_not_stored_by_caches(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     response = post_rsvp(client, event)
     assert response.headers["Cache-Control"] == "no-store"
     done = client.get("/rsvp/done")
@@ -345,7 +341,7 @@ MANAGE_TOKEN = re.compile(r"/rsvp/manage#([A-Za-z0-9_-]+)")
 
 @pytest.mark.parametrize("app_overrides", [{"RSVP_RATE_LIMIT": "2 per minute"}])
 def test_too_many_rsvps_get_a_readable_429(app: Flask, client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     # A form sent back for correction does not count against the limit.
     assert post_rsvp(client, event, party_size="9").status_code == 422
     assert [post_rsvp(client, event).status_code for _n in range(2)] == [303, 303]
@@ -376,7 +372,7 @@ def test_manage_attempts_share_one_limit(app: Flask, client: FlaskClient) -> Non
 
 
 def test_rsvp_remembers_the_page_language_for_later_notices(client: FlaskClient) -> None:
-    event = _event()
+    event = make_event()
     client.set_cookie("lang", "fa")
     token = csrf_token(client, f"/events/{event.slug}")
     response = client.post(

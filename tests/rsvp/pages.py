@@ -1,4 +1,4 @@
-"""Shared helpers of the RSVP page tests: post the form, read the one-time link."""
+"""The RSVP pages used as a supporter uses them, and what the requests stored."""
 
 from __future__ import annotations
 
@@ -47,10 +47,12 @@ def post_manage(client: FlaskClient, path: str, **data: Any) -> Any:
 
 
 def rsvp_count() -> int:
+    """How many RSVPs are stored, as the requests committed them."""
     db.session.rollback()  # a fresh snapshot: requests committed in other sessions
     return db.session.scalar(select(func.count()).select_from(Rsvp)) or 0
 
 
 def all_rsvps() -> list[Rsvp]:
+    """Every stored RSVP, oldest first, as the requests committed them."""
     db.session.rollback()
     return list(db.session.scalars(select(Rsvp).order_by(Rsvp.id)))
