@@ -14,6 +14,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    FormField,
     IntegerField,
     SelectField,
     SubmitField,
@@ -23,9 +24,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.clock import now_utc
 from app.events.queries import EventFilters
 from app.events.recurrence import MAX_SERIES_DAYS, LocalTimeError, series_dates, to_utc
-from app.events.services import EventInput, NewVenue
+from app.events.services import EventInput
 from app.forms import CleanStringField, CleanTextAreaField
-from app.models import EventKind, Repeat, Venue
+from app.models import Event, EventKind, Repeat, Venue
 from app.models.event import (
     CANCEL_REASON_MAX,
     CAPACITY_MAX,
@@ -33,10 +34,10 @@ from app.models.event import (
     DESCRIPTION_MAX,
     TITLE_MAX,
 )
-from app.venues.coordinates import parse_coordinate
 from app.venues.countries import is_country_code
+from app.venues.forms import NewVenueForm
 from app.venues.geo import Near, parse_position
-from app.venues.timezones import is_known_zone, zone_for_point
+from app.venues.services import NewVenue
 
 OTHER_VENUE = "other"
 RADIUS_DEFAULT_KM = 50
@@ -94,25 +95,8 @@ class EventForm(FlaskForm):
     confirm_closed = BooleanField(
         _l("I know this mission is reported closed and still want to hold the event there.")
     )
-    venue_name = CleanStringField(_l("Name of the place"), validators=[Length(max=200)])
-    venue_address = CleanStringField(_l("Address"), validators=[Length(max=300)])
-    venue_city = CleanStringField(_l("City"), validators=[Length(max=100)])
-    venue_country = CleanStringField(
-        _l("Country code"),
-        validators=[Length(max=2)],
-        description=_l("Two letters, e.g. DE, GB, US."),
-    )
-    venue_latitude = CleanStringField(
-        _l("Latitude"), validators=[Length(max=20)], description=_l("e.g. 52.5200")
-    )
-    venue_longitude = CleanStringField(
-        _l("Longitude"), validators=[Length(max=20)], description=_l("e.g. 13.4050")
-    )
-    venue_timezone = CleanStringField(
-        _l("Time zone"),
-        validators=[Length(max=64)],
-        description=_l("Leave empty to derive it from the position, or enter e.g. Europe/Berlin."),
-    )
+    # "Another address": posted as venue_name, venue_address … (see new_venue).
+    other_address = FormField(NewVenueForm, name="venue", separator="_")
     starts_at = DateTimeLocalField(
         _l("Starts"),
         format=DATETIME_FORMAT,
@@ -170,9 +154,50 @@ class EventForm(FlaskForm):
         self._original_start: datetime | None = None
         self.result: EventInput | None = None
 
-    def keep_original_start(self, wall: datetime) -> None:
-        """When editing, an unchanged start in the past is not an error."""
-        self._original_start = wall
+    @classmethod
+    def for_event(cls, event: Event, *, venues: list[Venue]) -> EventForm:
+        """The form to edit ``event``: its stored values, or on POST the posted ones.
+
+        An unchanged start in the past is then not an error.
+        """
+        stored = cls._stored_values(event)
+        form = cls(venues=venues, is_new=False)
+        if not form.is_submitted():
+            form.process(data=stored)
+        form._original_start = stored["starts_at"]
+        return form
+
+    @staticmethod
+    def _stored_values(event: Event) -> dict[str, Any]:
+        """The event's stored values in the form's terms (local wall times)."""
+        zone = event.zone
+        return {
+            "title": event.title,
+            "kind": event.kind,
+            "description": event.description,
+            "venue": str(event.venue_id),
+            "confirm_closed": event.venue.is_closed,
+            "starts_at": event.starts_at.astimezone(zone).replace(tzinfo=None),
+            "ends_at": event.ends_at.astimezone(zone).replace(tzinfo=None),
+            "repeat": event.repeat,
+            "repeat_until": event.repeat_until_on,
+            "skip_dates": "\n".join(skip.occurs_on.isoformat() for skip in event.skips),
+            "capacity": event.capacity,
+            "hide_count": event.hide_count,
+            "contact_url": event.contact_url or "",
+            "publish": not event.is_draft,
+        }
+
+    @property
+    def new_venue(self) -> NewVenueForm:
+        """The fields of "another address"."""
+        form: NewVenueForm = self.other_address.form
+        return form
+
+    @property
+    def wants_new_venue(self) -> bool:
+        """True when the organizer chose to type another address."""
+        return bool(self.venue.data == OTHER_VENUE)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Field checks, then the checks that need several fields; fills ``result``."""
@@ -212,7 +237,7 @@ class EventForm(FlaskForm):
     def _check_venue(self) -> Venue | NewVenue | None:
         choice = self.venue.data
         if choice == OTHER_VENUE:
-            return self._new_venue()
+            return self.new_venue.checked_venue()
         venue = self._venues.get(choice or "")
         if venue is None:
             self.venue.errors = [_("Choose a place from the list or 'Another address'.")]
@@ -224,64 +249,16 @@ class EventForm(FlaskForm):
             return None
         return venue
 
-    def _new_venue(self) -> NewVenue | None:
-        required = (self.venue_name, self.venue_city, self.venue_country)
-        for field in required:
-            if not field.data:
-                field.errors = [_("Required for another address.")]
-        country = (self.venue_country.data or "").upper()
-        if country and not is_country_code(country):
-            self.venue_country.errors = [_("Enter a two-letter country code such as DE.")]
-        latitude = self._coordinate(self.venue_latitude, "latitude")
-        longitude = self._coordinate(self.venue_longitude, "longitude")
-        zone = self.venue_timezone.data or None
-        if zone is not None and not is_known_zone(zone):
-            self.venue_timezone.errors = [_("Unknown time zone. Use a name like Europe/Berlin.")]
-        if latitude is None or longitude is None:
-            return None
-        if any(field.errors for field in (*required, self.venue_timezone)):
-            return None
-        return NewVenue(
-            name=self.venue_name.data,
-            address=self.venue_address.data or "",
-            city=self.venue_city.data,
-            country_code=country,
-            latitude=latitude,
-            longitude=longitude,
-            timezone=zone,
-        )
-
     def typed_position(self) -> tuple[float | None, float | None]:
         """The other address's latitude and longitude as typed, if both are valid."""
-        try:
-            latitude = parse_coordinate(self.venue_latitude.data or "", kind="latitude")
-            longitude = parse_coordinate(self.venue_longitude.data or "", kind="longitude")
-        except ValueError:
-            return None, None
-        return latitude, longitude
-
-    @staticmethod
-    def _coordinate(field: CleanStringField, kind: Any) -> float | None:
-        if not field.data:
-            field.errors = [_("Required for another address.")]
-            return None
-        try:
-            return parse_coordinate(field.data, kind=kind)
-        except ValueError as exc:
-            field.errors = [str(exc)]
-            return None
+        return self.new_venue.typed_position()
 
     def _zone_name(self, venue: Venue | NewVenue | None) -> str | None:
         if venue is None:
             return None
         if isinstance(venue, Venue):
             return venue.timezone
-        zone = venue.timezone or zone_for_point(venue.latitude, venue.longitude)
-        if zone is None:
-            self.venue_timezone.errors = [
-                _("No time zone is known at this position. Enter one, e.g. Europe/Berlin.")
-            ]
-        return zone
+        return self.new_venue.zone_of(venue)
 
     def _check_times(self, zone_name: str | None) -> tuple[datetime | None, datetime | None]:
         starts, ends = self.starts_at.data, self.ends_at.data

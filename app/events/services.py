@@ -27,22 +27,9 @@ from app.models import (
 )
 from app.rsvp import notices as rsvp_notices
 from app.rsvp import services as rsvp_services
-from app.venues.services import create_custom_venue
+from app.venues.services import NewVenue, create_custom_venue
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class NewVenue:
-    """An address typed in by the organizer instead of picking a mission."""
-
-    name: str
-    address: str
-    city: str
-    country_code: str
-    latitude: float
-    longitude: float
-    timezone: str | None
 
 
 @dataclass(frozen=True)

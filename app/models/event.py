@@ -25,7 +25,7 @@ from app.clock import now_utc
 from app.db import Base, UTCDateTime, enum_type
 from app.models.rsvp import Rsvp
 from app.models.user import User
-from app.models.venue import Venue
+from app.models.venue import TIMEZONE_MAX, Venue
 
 TITLE_MAX = 140
 DESCRIPTION_MAX = 5000
@@ -123,7 +123,7 @@ class Event(Base):
     organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(TIMEZONE_MAX))
     repeat: Mapped[Repeat] = mapped_column(
         enum_type(Repeat, length=10, name="repeat_known"), default=Repeat.NONE
     )

@@ -20,7 +20,14 @@ from sqlalchemy import select, update
 from app.clock import now_utc
 from app.extensions import db
 from app.models import Event, User, Venue
-from app.models.venue import VenueKind, VenueStatus
+from app.models.venue import (
+    ADDRESS_MAX,
+    CITY_MAX,
+    NAME_MAX,
+    SOURCE_URL_MAX,
+    VenueKind,
+    VenueStatus,
+)
 from app.text import TextError, clean_text
 from app.venues.coordinates import CoordinateError, parse_coordinate
 from app.venues.countries import is_country_code
@@ -49,11 +56,6 @@ COLUMNS = (
     "status",
     "source_url",
 )
-# Equal to the column lengths of app/models/venue.py.
-NAME_MAX = 200
-ADDRESS_MAX = 300
-CITY_MAX = 100
-SOURCE_URL_MAX = 500
 _STATUSES = tuple(status.value for status in VenueStatus)
 _HTTP_URL = re.compile(r"https?://[^\s\"<>]+", re.IGNORECASE)
 
@@ -353,6 +355,20 @@ def _coordinate(raw: str, kind: str, problems: list[str]) -> float | None:
         else:
             problems.append(f"{kind} {raw!r} is not a plain decimal number")
         return None
+
+
+@dataclass(frozen=True)
+class NewVenue:
+    """An address typed in by an organizer instead of picking a mission."""
+
+    name: str
+    address: str
+    city: str
+    country_code: str
+    latitude: float
+    longitude: float
+    # None: derived from the position (then the city) when the venue is created.
+    timezone: str | None
 
 
 def create_custom_venue(

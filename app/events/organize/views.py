@@ -6,7 +6,7 @@ import csv
 import io
 
 from flask import Response as FlaskResponse
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -62,39 +62,12 @@ def new() -> Response | tuple[str, int]:
     return _render_form(form, None)
 
 
-def _form_data(event: Event) -> dict[str, object]:
-    """The event's stored values in the form's terms (local wall times)."""
-    zone = event.zone
-    return {
-        "title": event.title,
-        "kind": event.kind,
-        "description": event.description,
-        "venue": str(event.venue_id),
-        "confirm_closed": event.venue.is_closed,
-        "starts_at": event.starts_at.astimezone(zone).replace(tzinfo=None),
-        "ends_at": event.ends_at.astimezone(zone).replace(tzinfo=None),
-        "repeat": event.repeat,
-        "repeat_until": event.repeat_until_on,
-        "skip_dates": "\n".join(skip.occurs_on.isoformat() for skip in event.skips),
-        "capacity": event.capacity,
-        "hide_count": event.hide_count,
-        "contact_url": event.contact_url or "",
-        "publish": not event.is_draft,
-    }
-
-
 @bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])
 def edit(event_id: int) -> Response | tuple[str, int]:
     event = get_owned_event_or_404(event_id, current_user)
     if event.is_cancelled:
         abort(409, description=_("A cancelled event cannot be changed. Duplicate it instead."))
-    original = _form_data(event)
-    form = EventForm(
-        venues=selectable_venues(current_user),
-        is_new=False,
-        data=None if request.method == "POST" else original,
-    )
-    form.keep_original_start(original["starts_at"])  # type: ignore[arg-type]
+    form = EventForm.for_event(event, venues=selectable_venues(current_user))
     if form.validate_on_submit() and form.result is not None:
         changed = update_event(event, data=form.result, editor=current_user)
         db.session.commit()
