@@ -1,4 +1,4 @@
-"""The event form (organizers) and the filter form (public lists)."""
+"""The event form and the cancel form (organizers); list filters: app.events.filters."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.clock import now_utc
-from app.events.queries import EventFilters
 from app.events.recurrence import MAX_SERIES_DAYS, LocalTimeError, series_dates, to_utc
 from app.events.services import EventInput
 from app.forms import CleanStringField, CleanTextAreaField
@@ -36,17 +35,13 @@ from app.models.event import (
 )
 from app.venues.countries import is_country_code
 from app.venues.forms import NewVenueForm
-from app.venues.geo import Near, parse_position
 from app.venues.services import NewVenue
 
 OTHER_VENUE = "other"
-RADIUS_DEFAULT_KM = 50
-RADIUS_MAX_KM = 2000
 MAX_DURATION = timedelta(days=7)
 # Far enough ahead for any real planning; keeps dates in a sane range.
 MAX_LEAD = timedelta(days=3 * 366)
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-FILTER_YEARS = (2000, 2100)
 _URL = re.compile(r"^(https?://[^\s/$.?#][^\s]*|mailto:[^\s@]+@[^\s@]+)$", re.IGNORECASE)
 
 
@@ -346,104 +341,3 @@ class CancelForm(FlaskForm):
         description=_l("For example: the police did not allow the gathering."),
     )
     submit = SubmitField(_l("Cancel this event"))
-
-
-class PlaceFilterForm(FlaskForm):
-    """Query-string filters shared by /events, /map and the feeds; invalid values are a 400."""
-
-    class Meta:
-        csrf = False
-
-    country = CleanStringField(_l("Country code"), validators=[Length(max=2)])
-    city = CleanStringField(_l("City"), validators=[Length(max=100)])
-    # Default "": a missing kind is then a valid choice, and WTForms does not load its
-    # own message catalog from disk to word an error that Optional() drops (measured).
-    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()], default="")
-    near = CleanStringField(
-        _l("Near"),
-        validators=[Length(max=100)],
-        description=_l("A city, or a position as latitude,longitude."),
-    )
-    radius_km = IntegerField(
-        _l("Radius (km)"),
-        validators=[Optional(), NumberRange(min=1, max=RADIUS_MAX_KM)],
-        default=RADIUS_DEFAULT_KM,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [("", _("Any kind")), *kind_choices()]
-        self.near_point: Near | None = None
-
-    @property
-    def country_code(self) -> str | None:
-        return (self.country.data or "").upper() or None
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        ok = bool(super().validate(extra_validators))
-        if self.country_code and not is_country_code(self.country_code):
-            self.country.errors = [_("Enter a two-letter country code such as DE.")]
-            ok = False
-        if self.near.data and not self.near.errors:
-            position = parse_position(self.near.data)
-            if position is None:
-                self.near.errors = [_("Unknown place. Enter a city or latitude,longitude.")]
-                ok = False
-            else:
-                radius = self.radius_km.data or RADIUS_DEFAULT_KM
-                self.near_point = Near(position[0], position[1], radius)
-        return ok
-
-    def canonical_args(self) -> dict[str, str]:
-        """The validated filters as query arguments in a fixed order: a cache key.
-
-        Spellings that mean the same ("de" and "DE", a radius without near) share it.
-        """
-        args = {
-            "country": self.country_code or "",
-            "city": self.city.data or "",
-            "kind": self.kind.data or "",
-            "near": self.near.data or "",
-            "radius_km": str(self.radius_km.data) if self.near.data else "",
-        }
-        return {key: value for key, value in args.items() if value}
-
-    def error_message(self) -> str:
-        """Which filters are invalid, for the 400 answer."""
-        fields = ", ".join(str(self[name].label.text) for name in self.errors)
-        message: str = _("Some filters are not valid: %(fields)s.", fields=fields)
-        return message
-
-
-class FilterForm(PlaceFilterForm):
-    """Filters of /events: the place filters plus search, dates and page."""
-
-    q = CleanStringField(_l("Search"), validators=[Length(max=100)])
-    from_on = DateField(_l("From"), validators=[Optional()], name="from")
-    to_on = DateField(_l("To"), validators=[Optional()], name="to")
-    page = IntegerField(
-        _l("Page"), validators=[Optional(), NumberRange(min=1, max=10_000)], default=1
-    )
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
-        for field in (self.from_on, self.to_on):
-            if field.data and not FILTER_YEARS[0] <= field.data.year <= FILTER_YEARS[1]:
-                field.errors = [_("Enter a date between the years 2000 and 2100.")]
-                ok = False
-        if self.from_on.data and self.to_on.data and self.to_on.data < self.from_on.data:
-            self.to_on.errors = [_("'To' must not be before 'From'.")]
-            ok = False
-        return ok
-
-    def filters(self) -> EventFilters:
-        """The validated filters; call after ``validate()`` returned True."""
-        return EventFilters(
-            country=self.country_code,
-            city=self.city.data or None,
-            kind=self.kind.data or None,
-            from_on=self.from_on.data,
-            to_on=self.to_on.data,
-            q=self.q.data or None,
-            near=self.near_point,
-        )

@@ -54,7 +54,7 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class EventFilters:
-    """Validated filters of the public lists (see app.events.forms.FilterForm)."""
+    """Validated filters of the public lists (see app.events.filters.FilterForm)."""
 
     country: str | None = None
     city: str | None = None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from app.events import bp
-from app.events.forms import FilterForm
+from app.events.filters import FilterForm, read_filters
 from app.events.queries import (
     get_public_event_or_404,
     upcoming_listings,
@@ -26,9 +26,7 @@ from app.venues.countries import country_name, place_line
 @cached_page
 def index() -> tuple[str, int] | str:
     """Upcoming rallies and vigils, soonest first, filtered by the query string."""
-    form = FilterForm(formdata=request.args)
-    if not form.validate():
-        abort(400, description=form.error_message())
+    form = read_filters(FilterForm)
     page = upcoming_listings(
         form.filters(), form.page.data or 1, current_app.config["EVENTS_PER_PAGE"]
     )

@@ -1,8 +1,8 @@
-"""Query-string filters of /calendar.ics (the place filters, near and radius)."""
+"""Query-string filters of /calendar.ics: the place filters (app.events.filters)."""
 
 from __future__ import annotations
 
-from app.events.forms import PlaceFilterForm
+from app.events.filters import PlaceFilterForm
 from app.feeds.queries import FeedFilters
 
 

@@ -6,14 +6,17 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import Field
 from wtforms.validators import Length
 
-from app.events.forms import FilterForm
+from app.events.filters import FilterForm
 from app.forms import CleanStringField
 from app.venues.geo import BBox, parse_bbox
 
 
 class MapFilterForm(FilterForm):
+    """Filters of /map and /events.geojson: those of /events and ``bbox``."""
+
     bbox = CleanStringField(
         _l("Map area"),
         validators=[Length(max=100)],
@@ -36,12 +39,7 @@ class MapFilterForm(FilterForm):
                 ok = False
         return ok
 
-    def canonical_args(self) -> dict[str, str]:
-        args = super().canonical_args()
-        extra = {
-            "q": self.q.data or "",
-            "from": self.from_on.data.isoformat() if self.from_on.data else "",
-            "to": self.to_on.data.isoformat() if self.to_on.data else "",
-            "bbox": self.bbox.data if self.area is not None else "",
-        }
-        return args | {key: value for key, value in extra.items() if value}
+    def canonical_value(self, field: Field) -> str:
+        if field is self.bbox:
+            return self.bbox.data if self.area is not None else ""
+        return super().canonical_value(field)

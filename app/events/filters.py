@@ -1,0 +1,153 @@
+"""Query-string filters of the public lists: /events, /map, /events.geojson, /calendar.ics.
+
+One home for them (STYLE.md rule 15): the fields and their checks, the one way a view
+reads them (``read_filters``: valid, or a readable 400), and their canonical spelling
+(``canonical_args``), which names cached documents (app.httpcache) and so must hold
+every filter. The feeds and the maps subclass these forms in their own packages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Field, IntegerField, SelectField
+from wtforms.validators import Length, NumberRange, Optional
+
+from app.events.forms import kind_choices
+from app.events.queries import EventFilters
+from app.forms import CleanStringField
+from app.venues.countries import is_country_code
+from app.venues.geo import Near, parse_position
+
+RADIUS_DEFAULT_KM = 50
+RADIUS_MAX_KM = 2000
+FILTER_YEARS = (2000, 2100)
+# Fields that pick a part of a list, not which events are in it: not in canonical_args.
+NOT_FILTERS = frozenset({"page"})
+
+
+class PlaceFilterForm(FlaskForm):
+    """Query-string filters shared by /events, /map and the feeds; invalid values are a 400."""
+
+    class Meta:
+        csrf = False
+
+    country = CleanStringField(_l("Country code"), validators=[Length(max=2)])
+    city = CleanStringField(_l("City"), validators=[Length(max=100)])
+    # Default "": a missing kind is then a valid choice, and WTForms does not load its
+    # own message catalog from disk to word an error that Optional() drops (measured).
+    kind = SelectField(_l("Kind"), choices=[], validators=[Optional()], default="")
+    near = CleanStringField(
+        _l("Near"),
+        validators=[Length(max=100)],
+        description=_l("A city, or a position as latitude,longitude."),
+    )
+    radius_km = IntegerField(
+        _l("Radius (km)"),
+        validators=[Optional(), NumberRange(min=1, max=RADIUS_MAX_KM)],
+        default=RADIUS_DEFAULT_KM,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _("Any kind")), *kind_choices()]
+        self.near_point: Near | None = None
+
+    @property
+    def country_code(self) -> str | None:
+        return (self.country.data or "").upper() or None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        if self.country_code and not is_country_code(self.country_code):
+            self.country.errors = [_("Enter a two-letter country code such as DE.")]
+            ok = False
+        if self.near.data and not self.near.errors:
+            position = parse_position(self.near.data)
+            if position is None:
+                self.near.errors = [_("Unknown place. Enter a city or latitude,longitude.")]
+                ok = False
+            else:
+                radius = self.radius_km.data or RADIUS_DEFAULT_KM
+                self.near_point = Near(position[0], position[1], radius)
+        return ok
+
+    def canonical_args(self) -> dict[str, str]:
+        """Every validated filter as query arguments, in field order: a cache key.
+
+        Built from the form's fields (all but ``NOT_FILTERS``), so a filter added to a
+        form is in its key without more code; spellings that mean the same ("de" and
+        "DE", a radius without near) share it. Call after ``validate()`` returned True.
+        """
+        args = ((field.name, self.canonical_value(field)) for field in self)
+        return {name: value for name, value in args if value and name not in NOT_FILTERS}
+
+    def canonical_value(self, field: Field) -> str:
+        """``field``'s value in the one spelling that means it; "" when it filters nothing."""
+        if field is self.country:
+            return self.country_code or ""
+        if field is self.radius_km:
+            return str(field.data) if self.near.data else ""
+        data = field.data
+        if data is None:
+            return ""
+        return data.isoformat() if hasattr(data, "isoformat") else str(data)
+
+    def error_message(self) -> str:
+        """Which filters are invalid, for the 400 answer."""
+        fields = ", ".join(str(self[name].label.text) for name in self.errors)
+        message: str = _("Some filters are not valid: %(fields)s.", fields=fields)
+        return message
+
+
+class FilterForm(PlaceFilterForm):
+    """Filters of /events: the place filters plus search, dates and page."""
+
+    q = CleanStringField(_l("Search"), validators=[Length(max=100)])
+    from_on = DateField(_l("From"), validators=[Optional()], name="from")
+    to_on = DateField(_l("To"), validators=[Optional()], name="to")
+    page = IntegerField(
+        _l("Page"), validators=[Optional(), NumberRange(min=1, max=10_000)], default=1
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in (self.from_on, self.to_on):
+            if field.data and not FILTER_YEARS[0] <= field.data.year <= FILTER_YEARS[1]:
+                field.errors = [_("Enter a date between the years 2000 and 2100.")]
+                ok = False
+        if self.from_on.data and self.to_on.data and self.to_on.data < self.from_on.data:
+            self.to_on.errors = [_("'To' must not be before 'From'.")]
+            ok = False
+        return ok
+
+    def filters(self) -> EventFilters:
+        """The validated filters; call after ``validate()`` returned True."""
+        return EventFilters(
+            country=self.country_code,
+            city=self.city.data or None,
+            kind=self.kind.data or None,
+            from_on=self.from_on.data,
+            to_on=self.to_on.data,
+            q=self.q.data or None,
+            near=self.near_point,
+        )
+
+
+F = TypeVar("F", bound=PlaceFilterForm)
+
+
+def read_filters(form_class: type[F]) -> F:
+    """The request's query-string filters as ``form_class``, validated.
+
+    Aborts with 400 and a message naming the invalid filters; unknown arguments are
+    ignored.
+    """
+    form = form_class(formdata=request.args)
+    if not form.validate():
+        abort(400, description=form.error_message())
+    return form

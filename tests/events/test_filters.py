@@ -1,0 +1,98 @@
+"""The list filters (app.events.filters): one way to read them, one spelling of each.
+
+``canonical_args()`` names cached documents (feeds, GeoJSON), so a filter it left
+out would let two different lists share one cache entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.exceptions import BadRequest
+
+from app.events.filters import NOT_FILTERS, FilterForm, PlaceFilterForm, read_filters
+from app.feeds.forms import FeedFilterForm
+from app.maps.forms import MapFilterForm
+
+# A valid value for every filter any of the forms has.
+VALID = {
+    "country": "DE",
+    "city": "Berlin",
+    "kind": "vigil",
+    "near": "Berlin",
+    "radius_km": "30",
+    "q": "embassy",
+    "from": "2026-12-01",
+    "to": "2026-12-31",
+    "bbox": "13,52,14,53",
+}
+# Another valid value, meaning something else, for each of them.
+OTHER = {
+    "country": "FR",
+    "city": "Paris",
+    "kind": "rally",
+    "near": "Hamburg",
+    "radius_km": "40",
+    "q": "square",
+    "from": "2026-12-02",
+    "to": "2026-12-30",
+    "bbox": "12,51,14,53",
+}
+FORMS = [FilterForm, FeedFilterForm, MapFilterForm]
+
+
+def _read(app: Flask, form_class: type[PlaceFilterForm], args: dict[str, str]) -> Any:
+    with app.test_request_context(f"/?{urlencode(args)}"):
+        return read_filters(form_class)
+
+
+@pytest.mark.parametrize("form_class", FORMS)
+def test_canonical_args_hold_every_filter(app: Flask, form_class: type[PlaceFilterForm]) -> None:
+    form = _read(app, form_class, VALID)
+    filters = {field.name for field in form} - NOT_FILTERS
+    assert set(form.canonical_args()) == filters
+    assert form.canonical_args() == {name: VALID[name] for name in filters}
+
+
+@pytest.mark.parametrize("form_class", FORMS)
+def test_each_filter_changes_the_key(app: Flask, form_class: type[PlaceFilterForm]) -> None:
+    key = _read(app, form_class, VALID).canonical_args()
+    for name in {field.name for field in _read(app, form_class, VALID)} - NOT_FILTERS:
+        other = _read(app, form_class, {**VALID, name: OTHER[name]}).canonical_args()
+        assert other != key, name
+
+
+def test_search_and_dates_are_in_the_key_of_the_list_filters(app: Flask) -> None:
+    # The bug this guards: FilterForm inherited a key without q, from and to.
+    keys = [
+        _read(app, FilterForm, args).canonical_args()
+        for args in ({"q": "embassy"}, {"q": "square"}, {"from": "2026-12-01"}, {"to": "2026-12-31"})
+    ]
+    assert len({urlencode(key) for key in keys}) == len(keys)
+
+
+def test_spellings_that_mean_the_same_share_a_key(app: Flask) -> None:
+    same = [
+        {"country": "de", "kind": "vigil"},
+        {"kind": "vigil", "country": "DE", "city": "", "junk": "1"},
+        {"country": "DE", "kind": "vigil", "radius_km": "300", "page": "3"},
+    ]
+    keys = {urlencode(_read(app, FilterForm, args).canonical_args()) for args in same}
+    assert keys == {"country=DE&kind=vigil"}
+    # A map area that does not parse is an error, not a missing filter.
+    with pytest.raises(BadRequest):
+        _read(app, MapFilterForm, {"bbox": "1,2,3"})
+
+
+@pytest.mark.parametrize("url", ["/events", "/map", "/events.geojson", "/calendar.ics"])
+def test_every_list_answers_bad_filters_with_the_same_readable_400(
+    client: FlaskClient, url: str
+) -> None:
+    response = client.get(f"{url}?country=XYZ&radius_km=0")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Some filters are not valid: Country code, Radius (km)." in text
