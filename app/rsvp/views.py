@@ -8,6 +8,8 @@ session state about an RSVP.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -88,12 +90,7 @@ def create(slug: str) -> Response | tuple[str, int]:
             locale=str(get_locale()),  # later notices are written in it
         )
     except (RsvpClosedError, RsvpNotFoundError) as exc:
-        # Refused under the lock; this read only turns it into a 404 for a visitor
-        # who may not see the event (unknown, or someone else's draft).
-        _event_taking_rsvps_or_abort(slug)
-        if isinstance(exc, RsvpNotFoundError):
-            abort(404)
-        abort(409, description=exc.reason.message)
+        _explain_refusal(slug, exc)
     if form.notice_email is not None:
         notices.send_manage_link(
             recipient=form.notice_email,
@@ -103,6 +100,18 @@ def create(slug: str) -> Response | tuple[str, int]:
         )
     session[FRESH_CODE_KEY] = result.token
     return redirect(url_for("rsvp.done"), 303)
+
+
+def _explain_refusal(slug: str, refusal: RsvpClosedError | RsvpNotFoundError) -> NoReturn:
+    """Abort with what the visitor may know of an RSVP refused under the event's lock.
+
+    This read only turns the refusal into a 404 for a visitor who may not see the
+    event (unknown, or someone else's draft); others get the 409 with its reason.
+    """
+    _event_taking_rsvps_or_abort(slug)
+    if isinstance(refusal, RsvpClosedError):
+        abort(409, description=refusal.reason.message)
+    abort(404)
 
 
 def _event_taking_rsvps_or_abort(slug: str) -> Event:
