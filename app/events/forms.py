@@ -33,7 +33,6 @@ from app.models.event import (
     DESCRIPTION_MAX,
     TITLE_MAX,
 )
-from app.venues.countries import is_country_code
 from app.venues.forms import NewVenueForm
 from app.venues.services import NewVenue
 
