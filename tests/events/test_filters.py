@@ -70,7 +70,12 @@ def test_search_and_dates_are_in_the_key_of_the_list_filters(app: Flask) -> None
     # The bug this guards: FilterForm inherited a key without q, from and to.
     keys = [
         _read(app, FilterForm, args).canonical_args()
-        for args in ({"q": "embassy"}, {"q": "square"}, {"from": "2026-12-01"}, {"to": "2026-12-31"})
+        for args in (
+            {"q": "embassy"},
+            {"q": "square"},
+            {"from": "2026-12-01"},
+            {"to": "2026-12-31"},
+        )
     ]
     assert len({urlencode(key) for key in keys}) == len(keys)
 
