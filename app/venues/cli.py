@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from app import PROJECT_ROOT
 from app.extensions import db
-from app.venues.services import import_missions
+from app.venues.importer import import_missions
 
 # Found from the package, not the working directory, so the command works from anywhere.
 DEFAULT_MISSIONS_PATH = PROJECT_ROOT / "data" / "iran_missions.csv"

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Venue
 from app.venues import timezones
 from app.venues.cli import DEFAULT_MISSIONS_PATH
-from app.venues.services import COLUMNS, import_missions
+from app.venues.importer import COLUMNS, import_missions
 
 BUNDLED = DEFAULT_MISSIONS_PATH
 BUNDLED_ROWS = 73
