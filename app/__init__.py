@@ -38,13 +38,14 @@ def create_app(
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
-    from app import cli, errors, pagecache, web
+    from app import cli, errors, httpcache, pagecache, web
     from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     cache.init_app(app)
+    httpcache.init_app(app)
     pagecache.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)

@@ -2,67 +2,32 @@
 
 A public page costs tens of times more than a bare route (template, SQL,
 date formatting); most visitors are anonymous and see the same HTML. Pages are
-cached per path, query string and language under a *generation* that every
-database commit replaces, so a change shows at once in the process that made
-it and within ``GENERATION_RECHECK`` seconds in other workers. Pages for
+cached per path, query string and language under the data *generation*
+(app.httpcache, which keys every cached document) that this module replaces after
+every commit that changed what pages show, so a change shows at once in the
+process that made it and within ``GENERATION_RECHECK`` seconds in other workers
+(app.httpcache). Pages for
 signed-in users, or whose session holds anything (flashed messages), are never
 cached or served from cache.
 """
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec
 
-from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale
+from flask import Flask, g, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import cache, db
+from app.httpcache import cache_key, new_generation
 from app.models import OutboxMessage, Rsvp
 from app.web import script_hashes
 
 P = ParamSpec("P")
-GENERATION_KEY = "page-generation"
-# How long a worker trusts its copy of the generation before asking the cache again.
-GENERATION_RECHECK = 1.0
 _DIRTY = "vigil_pagecache_dirty"
-
-
-class _Generation:
-    """This process's view of the current generation, one per app (its cache)."""
-
-    value: str | None = None
-    checked_at = 0.0
-
-
-def _known() -> _Generation:
-    known: _Generation = current_app.extensions["vigil_generation"]
-    return known
-
-
-def current_generation() -> str:
-    known = _known()
-    now = time.monotonic()
-    if known.value is None or now - known.checked_at > GENERATION_RECHECK:
-        value = cache.get(GENERATION_KEY)
-        if not isinstance(value, str):
-            value = secrets.token_hex(8)
-            cache.set(GENERATION_KEY, value, timeout=0)
-        known.value, known.checked_at = value, now
-    return known.value
-
-
-def new_generation() -> None:
-    """Invalidate every cached page (called after each commit that changed data)."""
-    value = secrets.token_hex(8)
-    cache.set(GENERATION_KEY, value, timeout=0)
-    known = _known()
-    known.value, known.checked_at = value, time.monotonic()
 
 
 # Changes no cached page shows: an RSVP rush must not empty the page cache.
@@ -96,7 +61,7 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         if not _cacheable():
             return view(*args, **kwargs)
-        key = f"page:{current_generation()}:{get_locale()}:{request.full_path}"
+        key = cache_key("page", request.full_path)
         cached = cache.get(key)
         if isinstance(cached, tuple):
             page, hashes = cached
@@ -112,8 +77,7 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Replace the generation after every commit that changed something."""
-    app.extensions["vigil_generation"] = _Generation()
+    """Replace the generation (app.httpcache) after every commit that changed something."""
     target = db.session
     if not event.contains(target, "before_flush", _mark_dirty):
         event.listen(target, "before_flush", _mark_dirty)

@@ -20,7 +20,7 @@ the script:
 2. times the GeoJSON built fresh over HTTP: the first request after gunicorn started
    (the seed was the last data change), then ``--fresh-rounds`` times (3) the first
    request after a data change, made as every commit makes it: this process replaces
-   the generation in the server's cache (``app.pagecache.new_generation``), waits
+   the generation in the server's cache (``app.httpcache.new_generation``), waits
    until the workers have noticed, and GETs the GeoJSON (``/map`` after it);
 3. loads, each for ``--seconds`` with ``--connections`` clients after a warm-up:
    hello (first); ``/map`` from the cache; ``/events.geojson`` from the cache (200,
@@ -120,7 +120,7 @@ NOT_MODIFIED_RATIO_TARGET = 0.60
 DEFAULT_EVENTS = 10_000
 # The page cache of the in-process app when it is on (any value above 0 will do).
 CACHE_ON_SECONDS = 60
-# Margin on top of app.pagecache.GENERATION_RECHECK before a worker surely knows
+# Margin on top of app.httpcache.GENERATION_RECHECK before a worker surely knows
 # about a new generation.
 GENERATION_MARGIN_S = 0.5
 # A fresh build can take seconds on a busy machine; gunicorn's worker timeout (30 s)
@@ -284,7 +284,7 @@ def _fresh_over_http(
     cache (Redis, or the folder gunicorn's workers use).
     """
     from app import create_app
-    from app.pagecache import GENERATION_RECHECK, new_generation
+    from app.httpcache import GENERATION_RECHECK, new_generation
 
     app = create_app(
         {
@@ -320,7 +320,7 @@ def _in_process(
     rendered = measure_in_process(database_url, secret, [MAP_PATH], headers=GZIP)
     config = {"PAGE_CACHE_SECONDS": CACHE_ON_SECONDS, "CACHE_DIR": str(cache_dir)}
     # The GeoJSON twice, the second time counted: the generation is a per-process
-    # value that a worker trusts for a second (app.pagecache), and the apps created
+    # value that a worker trusts for a second (app.httpcache), and the apps created
     # before in this process left theirs; the first build can outlast that second,
     # and the request after it find the generation of this app's cache, not built yet.
     found = measure_in_process(

@@ -17,9 +17,11 @@ from typing import Any
 
 import folium
 from flask import current_app, request
+from folium.plugins import MarkerCluster
 from markupsafe import Markup
 
 from app.models import Venue
+from app.venues.geo import Near
 from app.web import allow_inline_script
 
 
@@ -41,16 +43,31 @@ class RenderedMap:
     script: Markup
 
 
-def new_map(name: str, **options: Any) -> folium.Map:
-    """A map without folium's tiles, whose JavaScript variable is ``map_<name>``.
+class NamedMap(folium.Map):
+    """A folium map whose JavaScript variable is ``map_<name>``, not a random one.
 
     The stable name lets static/js/maps.js find the Leaflet map folium created.
     """
+
+    def __init__(self, name: str, **options: Any) -> None:
+        super().__init__(**options)
+        # folium names an element "<_name>_<_id>" (Element.get_name); _id is random.
+        self._id = name
+
+
+class NamedMarkerCluster(MarkerCluster):
+    """A folium marker cluster whose JavaScript variable is ``marker_cluster_<name>``."""
+
+    def __init__(self, name: str, **options: Any) -> None:
+        super().__init__(**options)  # type: ignore[no-untyped-call]
+        self._id = name  # as in NamedMap
+
+
+def new_map(name: str, **options: Any) -> folium.Map:
+    """A map without folium's tiles, whose JavaScript variable is ``map_<name>``."""
     # Leaflet takes its zoom range from the tile layer; without folium's tiles the map
     # needs its own (markercluster refuses a map without maxZoom).
-    figure = folium.Map(tiles=None, minZoom=1, maxZoom=18, **options)
-    figure._id = name
-    return figure
+    return NamedMap(name, tiles=None, minZoom=1, maxZoom=18, **options)
 
 
 def render(figure: folium.Map) -> RenderedMap:
@@ -77,6 +94,29 @@ def _render(figure: folium.Map) -> RenderedMap:
 
 
 WORLD = (25.0, 10.0)
+
+
+def events_map(near: Near | None) -> RenderedMap:
+    """The map of /map: the world, or the area around ``near``; no markers yet.
+
+    static/js/maps.js adds the markers of /events.geojson to its cluster
+    (``marker_cluster_events``): the page stays small.
+    """
+    center, zoom = (
+        ((near.latitude, near.longitude), _zoom_for(near.radius_km)) if near else (WORLD, 2)
+    )
+    figure = new_map("vigil", location=center, zoom_start=zoom, control_scale=True)
+    options = {"showCoverageOnHover": False, "chunkedLoading": True}
+    NamedMarkerCluster("events", options=options).add_to(figure)
+    return render(figure)
+
+
+def _zoom_for(radius_km: int) -> int:
+    """A zoom level that shows about ``radius_km`` around the centre."""
+    for zoom, radius in ((11, 10), (10, 25), (9, 50), (8, 100), (7, 250), (6, 500), (5, 1000)):
+        if radius_km <= radius:
+            return zoom
+    return 4
 
 
 def tile_settings() -> dict[str, str | bool]:

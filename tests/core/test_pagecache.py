@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import pagecache
+from app import httpcache
 from app.extensions import cache, db
 from app.models import Event
 from tests.conftest import signed_in, sql_statements
@@ -86,13 +86,13 @@ def test_other_workers_see_a_change_within_a_second(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client.get("/events")
-    before = pagecache.current_generation()
+    before = httpcache.current_generation()
     # Another worker commits: it replaces the generation in the shared cache.
-    cache.set(pagecache.GENERATION_KEY, "from-another-worker", timeout=0)
-    assert pagecache.current_generation() == before  # trusted for up to a second
-    later = app.extensions["vigil_generation"].checked_at + pagecache.GENERATION_RECHECK + 0.1
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
-    assert pagecache.current_generation() == "from-another-worker"
+    cache.set(httpcache.GENERATION_KEY, "from-another-worker", timeout=0)
+    assert httpcache.current_generation() == before  # trusted for up to a second
+    later = app.extensions["vigil_generation"].checked_at + httpcache.GENERATION_RECHECK + 0.1
+    monkeypatch.setattr(httpcache.time, "monotonic", lambda: later)
+    assert httpcache.current_generation() == "from-another-worker"
 
 
 @pytest.mark.parametrize("app_overrides", [{"PAGE_CACHE_SECONDS": 0}])

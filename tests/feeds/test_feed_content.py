@@ -31,8 +31,8 @@ from flask.testing import FlaskClient
 from app import clock
 from app.events.services import cancel_event, update_event
 from app.extensions import cache, db
+from app.feeds.documents import event_text
 from app.feeds.ical import FeedInfo, build_calendar
-from app.feeds.views import event_text
 from app.models import Event, Repeat
 from app.models.event import TITLE_MAX
 from tests.conftest import DEFAULT_NOW

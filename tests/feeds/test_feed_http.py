@@ -17,8 +17,8 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.http import http_date, parse_date
 
+import app.feeds.documents
 import app.feeds.ical
-import app.feeds.views
 from app import clock
 from app.events.services import cancel_event, update_event
 from app.extensions import db
@@ -37,7 +37,7 @@ def event(app: Any) -> Event:
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count calls of build_calendar (under the name the views use, and at its source)."""
+    """Count calls of build_calendar (where app.feeds.documents calls it, and at its source)."""
     calls: list[int] = []
     original = app.feeds.ical.build_calendar
 
@@ -45,7 +45,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(app.feeds.views, "build_calendar", counting)
+    monkeypatch.setattr(app.feeds.documents, "build_calendar", counting)
     monkeypatch.setattr(app.feeds.ical, "build_calendar", counting)
     return calls
 
@@ -394,7 +394,7 @@ def test_date_header_is_not_used_for_the_body(client: FlaskClient, event: Event)
     first = get_feed(client, "/calendar.ics")
     clock.freeze(datetime(2026, 11, 25, 23, 59, tzinfo=UTC))
     db.session.commit()
-    from app.pagecache import new_generation
+    from app.httpcache import new_generation
 
     new_generation()
     assert get_feed(client, "/calendar.ics") == first

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-import app.maps.views
+import app.maps.documents
 from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event, Repeat, User
@@ -126,13 +126,13 @@ def one_more_event(world: World, title: str, *, days: int = 3) -> Event:
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count builds of the document (calls of feature_collection by the view)."""
+    """Count builds of the document (calls of feature_collection by app.maps.documents)."""
     calls: list[int] = []
-    original = app.maps.views.feature_collection
+    original = app.maps.documents.feature_collection
 
     def counting(*args: Any, **kwargs: Any) -> bytes:
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(app.maps.views, "feature_collection", counting)
+    monkeypatch.setattr(app.maps.documents, "feature_collection", counting)
     return calls

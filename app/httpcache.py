@@ -1,0 +1,327 @@
+"""HTTP caching: one set of rules for every document that is built once and fetched often.
+
+Used by the feeds (app.feeds), the map's markers and city labels (app.maps) and the
+page cache (app.pagecache), so a rule is right everywhere at once (STYLE.md rule 15):
+
+- **Keys.** An entry is kept under the data *generation*, which every commit that
+  changes data replaces (app.pagecache decides which commits do), the page language
+  and, for documents that also change with time alone, the day or the hour. No change
+  can make an entry stale, so none is ever deleted: old ones expire.
+- **Aliases.** A document's validators are also kept under the raw path and query
+  string of the request, so a repeated request (a calendar app polling, a map
+  reloaded) is answered without reading its filters and without SQL, and a 304
+  without reading the document; other spellings of the same filters share one build.
+- **Validators.** A strong ETag per encoding: the SHA-256 of the body, with ``-gzip``
+  for the gzip representation (RFC 9110 §8.8.3.3: each encoding is a representation
+  of its own). ``Last-Modified`` for dated kinds: when the document first had its
+  body (see ``_first_served``).
+- **Conditional requests** (RFC 9110 §13.2.2): If-Match compares strongly (412);
+  If-None-Match compares weakly (``W/"x"`` matches ``"x"``) and takes precedence
+  over If-Modified-Since (304).
+- **HEAD** gets GET's answer: Flask routes HEAD to the GET view and Werkzeug sends
+  the headers (Content-Length included) without the body.
+- **gzip.** A gzip kind is stored compressed, sent as it is to clients that accept
+  gzip and unpacked for the others; ``Vary`` names Accept-Encoding then, and
+  Accept-Language for documents in the page language (their keys hold it).
+- **Recent documents.** Each worker keeps its last few documents of a kind, so a
+  repeated request need not fetch a few hundred kilobytes from Redis.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+from flask import Flask, Response, current_app, request
+from flask_babel import get_locale
+
+from app.clock import now_utc
+from app.extensions import cache
+
+GENERATION_KEY = "page-generation"
+# How long a worker trusts its copy of the generation before asking the cache again.
+GENERATION_RECHECK = 1.0
+
+
+class _Generation:
+    """This process's view of the current generation, one per app (its cache)."""
+
+    value: str | None = None
+    checked_at = 0.0
+
+
+def current_generation() -> str:
+    """The data generation: replaced after each commit that changed data.
+
+    A worker trusts its copy for ``GENERATION_RECHECK`` seconds, so a change made in
+    another worker shows here within that time (at once in the worker that made it).
+    """
+    known: _Generation = current_app.extensions["vigil_generation"]
+    now = time.monotonic()
+    if known.value is None or now - known.checked_at > GENERATION_RECHECK:
+        value = cache.get(GENERATION_KEY)
+        if not isinstance(value, str):
+            value = secrets.token_hex(8)
+            cache.set(GENERATION_KEY, value, timeout=0)
+        known.value, known.checked_at = value, now
+    return known.value
+
+
+def new_generation() -> None:
+    """Make every cached entry unreachable (called after each commit that changed data)."""
+    value = secrets.token_hex(8)
+    cache.set(GENERATION_KEY, value, timeout=0)
+    known: _Generation = current_app.extensions["vigil_generation"]
+    known.value, known.checked_at = value, time.monotonic()
+
+
+def _version(period: str, language: bool = True) -> str:
+    when = now_utc().strftime(period) if period else ""
+    return f"{current_generation()}:{when}:{get_locale() if language else ''}"
+
+
+def cache_key(prefix: str, name: str, period: str = "") -> str:
+    """The key of ``name`` now: under the generation, the clock ``period`` and the language.
+
+    ``period`` is a ``strftime`` format of the UTC clock for what also changes with
+    time alone ("%Y%m%d%H": a new key every hour); "" for what changes only with data.
+    """
+    return f"{prefix}:{_version(period)}:{name}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of document is cached and served.
+
+    ``period``: see ``cache_key``. ``seconds``: how long the shared cache keeps it.
+    ``gzip_level``: stored gzip-compressed at that level (None: as built). ``dated``:
+    it has a Last-Modified. ``recent``: how many of them each worker keeps in memory.
+    ``language``: it is written in the page language (its keys hold the language,
+    ``Vary`` names Accept-Language).
+    """
+
+    name: str
+    content_type: str
+    cache_control: str
+    period: str = ""
+    seconds: int = 3600
+    gzip_level: int | None = None
+    dated: bool = False
+    recent: int = 0
+    language: bool = True
+
+
+class Built(NamedTuple):
+    """A freshly built body and the newest change inside it (its Last-Modified floor)."""
+
+    body: bytes
+    newest: datetime | None = None
+
+
+class Document(NamedTuple):
+    """A document as stored: its body (gzip for gzip kinds) and validators."""
+
+    etag: str  # SHA-256 of the uncompressed body, hex
+    body: bytes
+    last_modified: datetime | None = None
+
+
+class _Validators(NamedTuple):
+    """What an alias holds: where the document is kept, and enough to answer a 304."""
+
+    key: str
+    etag: str
+    last_modified: datetime | None
+
+
+class Source(Protocol):
+    """What a request asks for, as ``serve`` needs it."""
+
+    def canonical(self) -> str:
+        """The request's document in one spelling (filters in a fixed order).
+
+        May abort, e.g. 400 for invalid filters. Called when the raw query string
+        is not known yet, and on a build of a dated kind (it names the document's
+        first-served date).
+        """
+
+    def build(self) -> Built:
+        """Build the document (from the database); may abort (404, 429)."""
+
+
+def make_document(kind: Kind, body: bytes, last_modified: datetime | None = None) -> Document:
+    """``body`` as ``kind`` stores it, with its strong ETag."""
+    etag = hashlib.sha256(body).hexdigest()
+    if kind.gzip_level is not None:
+        body = gzip.compress(body, compresslevel=kind.gzip_level)
+    return Document(etag, body, last_modified)
+
+
+def serve(kind: Kind, source: Source, headers: Mapping[str, str] | None = None) -> Response:
+    """Answer this GET or HEAD with ``source``'s document, built at most once per key.
+
+    A request whose raw path and query string were seen under this version is
+    answered from the alias: 304/412 from it alone, 200 from this worker's memory or
+    the shared cache. Otherwise ``source.canonical()`` names the document (and may
+    abort); ``source.build()`` runs on a miss. ``headers`` are added to every answer.
+    """
+    version = _version(kind.period, kind.language)
+    alias = f"{kind.name}-raw:{version}:{request.path}?{request.query_string.decode('latin-1')}"
+    known = cache.get(alias)
+    document: Document | None = None
+    if isinstance(known, _Validators):
+        status = _precondition(kind, known.etag, known.last_modified)
+        if status is not None:
+            response = _response(kind, known.etag, known.last_modified, headers)
+            response.status_code = status
+            return response
+        key = known.key
+        document = _recent(kind).get(key)
+    else:
+        key = f"{kind.name}:{version}:{source.canonical()}"
+    if document is None:
+        document = cache.get(key)
+        if not isinstance(document, Document):
+            document = _build(kind, source)
+            cache.set(key, document, timeout=kind.seconds)
+        validators = _Validators(key, document.etag, document.last_modified)
+        if known != validators:
+            cache.set(alias, validators, timeout=kind.seconds)
+    _recent(kind).put(key, document)
+    return respond(kind, document, headers)
+
+
+def respond(kind: Kind, document: Document, headers: Mapping[str, str] | None = None) -> Response:
+    """Answer this GET or HEAD with ``document`` (``serve``, or a document held in memory).
+
+    412 or 304 when the request's conditions say so; else the body: for a gzip kind
+    as stored to clients that accept gzip, unpacked for the others.
+    """
+    status = _precondition(kind, document.etag, document.last_modified)
+    response = _response(kind, document.etag, document.last_modified, headers)
+    if status is not None:
+        response.status_code = status
+    elif kind.gzip_level is None:
+        response.set_data(document.body)
+    elif _accepts_gzip():
+        response.set_data(document.body)
+        response.content_encoding = "gzip"
+    else:
+        response.set_data(gzip.decompress(document.body))
+    return response
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _representation_etag(kind: Kind, etag: str) -> str:
+    # Each encoding is its own representation, with its own strong validator.
+    return f"{etag}-gzip" if kind.gzip_level is not None and _accepts_gzip() else etag
+
+
+def _precondition(kind: Kind, etag: str, last_modified: datetime | None) -> int | None:
+    """412 or 304 if the request's conditions say so (RFC 9110 §13.2.2), else None."""
+    tag = _representation_etag(kind, etag)
+    if request.if_match and not request.if_match.contains(tag):
+        return 412
+    if request.if_none_match:
+        # If-None-Match compares weakly (RFC 9110 §13.1.2) and overrides the date.
+        return 304 if request.if_none_match.contains_weak(tag) else None
+    since = request.if_modified_since
+    if since is not None and last_modified is not None:
+        # The header has whole seconds.
+        return 304 if last_modified.replace(microsecond=0) <= since else None
+    return None
+
+
+def _response(
+    kind: Kind, etag: str, last_modified: datetime | None, headers: Mapping[str, str] | None
+) -> Response:
+    response = Response(content_type=kind.content_type)
+    response.set_etag(_representation_etag(kind, etag))
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = kind.cache_control
+    if headers:
+        response.headers.update(headers)
+    if kind.gzip_level is not None:
+        response.vary.add("Accept-Encoding")
+    if kind.language:
+        response.vary.add("Accept-Language")
+    return response
+
+
+def _build(kind: Kind, source: Source) -> Document:
+    built = source.build()
+    document = make_document(kind, built.body)
+    if not kind.dated:
+        return document
+    seen = f"{kind.name}-seen:{get_locale() if kind.language else ''}:{source.canonical()}"
+    first = _first_served(seen, document.etag, built.newest, timeout=4 * kind.seconds)
+    return document._replace(last_modified=first)
+
+
+def _first_served(seen: str, etag: str, newest: datetime | None, timeout: int) -> datetime:
+    """When the document named ``seen`` first had the body ``etag``: its Last-Modified.
+
+    Not simply the newest change inside the body: that goes back in time when an
+    item leaves the document (an event unpublished, moved to another city, over), so
+    clients that only send If-Modified-Since would get 304 for a changed document.
+    Never earlier than ``newest`` (an edit stamped ahead of this clock).
+    """
+    found = cache.get(seen)
+    if isinstance(found, dict) and found.get("etag") == etag:
+        first: datetime = found["at"]
+        return first
+    first = max(now_utc(), newest) if newest is not None else now_utc()
+    # Kept longer than the documents it dates, so a rebuilt document keeps its date.
+    cache.set(seen, {"etag": etag, "at": first}, timeout=timeout)
+    return first
+
+
+class Recent:
+    """A worker's copies of the last ``size`` documents of a kind, by cache key.
+
+    A key names a generation, a period, a language and a request, so a copy is never
+    out of date.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, Document] = OrderedDict()
+
+    def get(self, key: str) -> Document | None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, document: Document) -> None:
+        if self.size <= 0:
+            return
+        self.entries[key] = document
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+def _recent(kind: Kind) -> Recent:
+    memories: dict[str, Recent] = current_app.extensions["vigil_recent"]
+    memory = memories.get(kind.name)
+    if memory is None:
+        memory = memories[kind.name] = Recent(kind.recent)
+    return memory
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its view of the generation and its workers' recent documents."""
+    app.extensions["vigil_generation"] = _Generation()
+    app.extensions["vigil_recent"] = {}
