@@ -20,6 +20,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.events.forms import kind_choices
 from app.events.queries import EventFilters
 from app.forms import CleanStringField
+from app.models.venue import CITY_MAX, COUNTRY_CODE_LENGTH
 from app.venues.countries import is_country_code
 from app.venues.geo import Near, parse_position
 
@@ -36,8 +37,8 @@ class PlaceFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    country = CleanStringField(_l("Country code"), validators=[Length(max=2)])
-    city = CleanStringField(_l("City"), validators=[Length(max=100)])
+    country = CleanStringField(_l("Country code"), validators=[Length(max=COUNTRY_CODE_LENGTH)])
+    city = CleanStringField(_l("City"), validators=[Length(max=CITY_MAX)])
     # Default "": a missing kind is then a valid choice, and WTForms does not load its
     # own message catalog from disk to word an error that Optional() drops (measured).
     kind = SelectField(_l("Kind"), choices=[], validators=[Optional()], default="")
