@@ -88,8 +88,10 @@ class NewVenueForm(FlaskForm):
         )
 
     def zone_of(self, venue: NewVenue) -> str | None:
-        """The place's zone: as typed, else the one at its position; None (with an error) if
-        no zone is known there."""
+        """The place's zone: as typed, else the one at its position.
+
+        None, with an error on the zone field, when no zone is known there.
+        """
         zone = venue.timezone or zone_for_point(venue.latitude, venue.longitude)
         if zone is None:
             self.timezone.errors = [
