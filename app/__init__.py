@@ -80,6 +80,11 @@ def create_app(
         vendor_bp,
     ):
         app.register_blueprint(blueprint)
+
+    from app import rsvp
+
+    # Features built on events connect to its signals and fill its pages' panels.
+    rsvp.init_app(app)
     cli.init_app(app)
     return app
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from app.clock import now_utc
 from app.events.recurrence import occurrence_instants, to_utc
+from app.events.signals import event_cancelled, event_capacity_raised, event_rescheduled
 from app.extensions import db
 from app.models import (
     Event,
@@ -25,8 +26,6 @@ from app.models import (
     User,
     Venue,
 )
-from app.rsvp import notices as rsvp_notices
-from app.rsvp import services as rsvp_services
 from app.venues.services import NewVenue, create_custom_venue
 
 log = logging.getLogger(__name__)
@@ -140,12 +139,13 @@ def _lock_for_waitlist(event: Event) -> None:
     """Hold the event's row lock so a raised capacity promotes from an exact count.
 
     PostgreSQL: ``SELECT … FOR UPDATE`` on the event row, the lock every RSVP write
-    takes first (app.rsvp.services), so no RSVP is added or resized between our count
-    and our promotions. SQLite: the clause is dropped, and none is needed: this request
-    already reads in a transaction, and SQLite refuses to let a transaction write if
-    another one committed since it began reading (SQLITE_BUSY_SNAPSHOT). The edit then
-    fails instead of promoting from a stale count; taking BEGIN IMMEDIATE here would
-    mean rolling back the view's transaction, which a service that flushes must not do.
+    takes first (app.rsvp.services), so no RSVP is added or resized between the count
+    and the promotions of ``event_capacity_raised``'s receiver. SQLite: the clause is
+    dropped, and none is needed: this request already reads in a transaction, and
+    SQLite refuses to let a transaction write if another one committed since it began
+    reading (SQLITE_BUSY_SNAPSHOT). The edit then fails instead of promoting from a
+    stale count; taking BEGIN IMMEDIATE here would mean rolling back the view's
+    transaction, which a service that flushes must not do.
     """
     db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
 
@@ -186,10 +186,9 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
     """Apply an edit; returns True if anything changed.
 
     SEQUENCE grows when time, place or status change; LAST-MODIFIED on any change.
-    A change of time or place queues a "changed" notice to every RSVP with an e-mail;
-    a raised (or removed) capacity promotes the earliest waitlisted RSVPs that now fit
-    and queues their notices, all in the caller's transaction: call
-    ``app.rsvp.notices.deliver_queued()`` after the commit.
+    A change of time or place sends ``event_rescheduled`` (RSVPs: "changed" notices),
+    a raised (or removed) capacity ``event_capacity_raised`` (RSVPs: waiting-list
+    promotions), both in the caller's transaction (app.events.signals).
     """
     _lock_for_waitlist(event)
     before_schedule, before_content = _schedule_key(event), _content_key(event)
@@ -210,17 +209,16 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
     db.session.flush()
     log.info("event %s updated by account %s", event.id, editor.id)
     if _time_and_place_key(event) != before_time_and_place:
-        rsvp_notices.queue_event_changed(event)
+        event_rescheduled.send(event)
     if _capacity_grew(before_capacity, event.capacity):
-        rsvp_services.promote_waitlist(event)
+        event_capacity_raised.send(event)
     return True
 
 
 def cancel_event(event: Event, *, reason: str, editor: User) -> None:
     """Cancel the event; it stays visible with the reason (design/ical.md: STATUS:CANCELLED).
 
-    Queues a "cancelled" notice to every RSVP with an e-mail in the caller's
-    transaction: call ``app.rsvp.notices.deliver_queued()`` after the commit.
+    Sends ``event_cancelled`` (RSVPs: "cancelled" notices) in the caller's transaction.
     """
     event.status = EventStatus.CANCELLED
     event.cancel_reason = reason or None
@@ -228,7 +226,7 @@ def cancel_event(event: Event, *, reason: str, editor: User) -> None:
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s cancelled by account %s", event.id, editor.id)
-    rsvp_notices.queue_event_cancelled(event)
+    event_cancelled.send(event)
 
 
 def duplicate_event(event: Event, *, organizer: User) -> Event:

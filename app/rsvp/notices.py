@@ -7,11 +7,13 @@ How a notice travels:
    ``OutboxMessage`` per address **in the same transaction** as the change, so
    the change and its notices commit together and nothing is lost if the mail
    server is down.
-2. After the commit the caller calls ``deliver_queued()``: it tries to send the
-   messages this request queued. A failure is logged (message id and error
-   class only, never an address) and the message stays for
-   ``flask --app wsgi rsvp send-notices`` (``send_pending()``), which retries
-   everything. Sent messages are deleted at once: they hold an address.
+2. Once that transaction has committed, ``deliver_queued()`` tries to send the
+   messages it wrote; after each request a hook (``init_app``) calls it, so
+   nothing is mailed before the commit, nor for a change rolled back. A failure
+   is logged (message id and error class only, never an address) and the
+   message stays for ``flask --app wsgi rsvp send-notices`` (``send_pending()``),
+   which retries everything. Sent messages are deleted at once: they hold an
+   address.
 3. A message that the server itself refuses ``MAX_ATTEMPTS`` times is deleted
    and the giving-up is logged. When the server cannot be reached at all no
    attempt is counted: an outage must not cost notices, and the retention purge
@@ -37,11 +39,12 @@ import smtplib
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, g, has_request_context, render_template, url_for
+from flask import Flask, Response, current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app import mail
 from app.clock import now_utc
@@ -54,7 +57,9 @@ from app.web import format_when
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-_QUEUED_KEY = "vigil_outbox_queued"
+# Ids of the messages queued in the session's open transaction, then once it committed.
+_PENDING_KEY = "vigil_outbox_pending"
+_COMMITTED_KEY = "vigil_outbox_committed"
 
 
 _TEMPLATES = {
@@ -152,7 +157,7 @@ def _queue(kind: NoticeKind, event: Event, rsvps: Iterable[Rsvp], **extra: Any) 
         return 0
     db.session.add_all(messages)
     db.session.flush()
-    g.setdefault(_QUEUED_KEY, []).extend(message.id for message in messages)
+    db.session.info.setdefault(_PENDING_KEY, []).extend(message.id for message in messages)
     log.info("event %s: %s %s notices queued", event.id, len(messages), kind)
     return len(messages)
 
@@ -323,12 +328,12 @@ def _deliver(message_ids: list[int]) -> DeliveryReport:
 
 
 def deliver_queued() -> DeliveryReport:
-    """Try to send the notices queued in this request; call right after its commit.
+    """Try to send the notices this app context queued and committed, and not yet tried.
 
     Never raises for mail or database problems: the change is committed already, and
     what could not be sent stays in the outbox for ``rsvp send-notices``.
     """
-    queued: list[int] = g.pop(_QUEUED_KEY, [])
+    queued: list[int] = db.session.info.pop(_COMMITTED_KEY, [])
     try:
         return _deliver(queued)
     except SQLAlchemyError as exc:
@@ -342,3 +347,35 @@ def send_pending() -> DeliveryReport:
     message_ids = list(db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
     db.session.commit()
     return _deliver(message_ids)
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending:
+        session.info.setdefault(_COMMITTED_KEY, []).extend(pending)
+
+
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    # The messages were written in the transaction just rolled back: they are gone.
+    if not previous.nested:
+        session.info.pop(_PENDING_KEY, None)
+
+
+def _deliver_after_request(response: Response) -> Response:
+    # registry.has(): a request that never opened a database session has nothing to send.
+    if db.session.registry.has() and db.session.info.get(_COMMITTED_KEY):
+        deliver_queued()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Mail what each request queued, once its transaction has committed.
+
+    Calling it again changes nothing. The session listeners are global (``db``
+    serves every app), added with the first app.
+    """
+    if not event.contains(db.session, "after_commit", _after_commit):
+        event.listen(db.session, "after_commit", _after_commit)
+        event.listen(db.session, "after_soft_rollback", _after_rollback)
+    if _deliver_after_request not in app.after_request_funcs.get(None, []):
+        app.after_request(_deliver_after_request)

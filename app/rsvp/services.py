@@ -9,8 +9,7 @@ inserting after without such a lock overbooked a 10-place event by 13
 (design/security.md §3.2).
 
 Promotions from the waitlist queue "promoted" notices in the same transaction
-(app.rsvp.notices); after one of these functions returns, call
-``notices.deliver_queued()`` to send them.
+(app.rsvp.notices), which mails them once it has committed.
 """
 
 from __future__ import annotations
@@ -208,8 +207,8 @@ def promote_waitlist(event: Event) -> list[Rsvp]:
     """Move the earliest waitlisted RSVPs that fit to going; the caller holds the lock.
 
     Those who left an e-mail are told: their "promoted" notices are queued in the
-    outbox in this same transaction (app.rsvp.notices), so the caller should call
-    ``notices.deliver_queued()`` after committing. Returns the promoted RSVPs. Flushes.
+    outbox in this same transaction and mailed once it has committed
+    (app.rsvp.notices). Returns the promoted RSVPs. Flushes.
     """
     going = going_count(event.id)
     promoted = []

@@ -19,7 +19,6 @@ from app.extensions import db, login_manager
 from app.forms import EmptyForm
 from app.maps.rendering import picker_map, tile_settings
 from app.models import Event
-from app.rsvp.notices import deliver_queued
 from app.rsvp.queries import RsvpRow, attendance, event_rsvps
 from app.venues.queries import selectable_venues
 
@@ -71,7 +70,6 @@ def edit(event_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit() and form.result is not None:
         changed = update_event(event, data=form.result, editor=current_user)
         db.session.commit()
-        deliver_queued()  # notices go out only once the change is committed
         flash(_("The event is saved.") if changed else _("Nothing was changed."))
         return redirect(url_for("organize.edit", event_id=event.id), 303)
     return _render_form(form, event)
@@ -87,7 +85,6 @@ def cancel(event_id: int) -> Response | tuple[str, int] | str:
     if form.validate_on_submit():
         cancel_event(event, reason=form.reason.data or "", editor=current_user)
         db.session.commit()
-        deliver_queued()  # notices go out only once the cancellation is committed
         flash(_("The event is cancelled. Its page now says so."))
         return redirect(url_for("organize.index"), 303)
     status = 422 if form.is_submitted() else 200
