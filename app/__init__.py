@@ -81,9 +81,10 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
 
-    from app import rsvp
+    from app import events, rsvp
 
-    # Features built on events connect to its signals and fill its pages' panels.
+    # Features connect to the signals of those they are built on, and fill their panels.
+    events.init_app(app)
     rsvp.init_app(app)
     cli.init_app(app)
     return app

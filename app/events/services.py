@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.clock import now_utc
 from app.events.recurrence import occurrence_instants, to_utc
@@ -227,6 +227,20 @@ def cancel_event(event: Event, *, reason: str, editor: User) -> None:
     db.session.flush()
     log.info("event %s cancelled by account %s", event.id, editor.id)
     event_cancelled.send(event)
+
+
+def touch_events_at(venue: Venue) -> None:
+    """Events at ``venue``, whose details changed: their calendar entries changed too.
+
+    The receiver of app.venues.signals.venue_changed; runs in the sender's
+    transaction. design/ical.md decision 8: SEQUENCE and LAST-MODIFIED must grow,
+    or clients such as ICSx5 keep showing the old LOCATION.
+    """
+    db.session.execute(
+        update(Event)
+        .where(Event.venue_id == venue.id)
+        .values(sequence=Event.sequence + 1, last_modified_at=now_utc(), updated_at=now_utc())
+    )
 
 
 def duplicate_event(event: Event, *, organizer: User) -> Event:

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from app.clock import now_utc
 from app.extensions import db
-from app.models import Event, Venue
+from app.models import Venue
 from app.models.venue import (
     ADDRESS_MAX,
     CITY_MAX,
@@ -29,6 +28,7 @@ from app.models.venue import (
 from app.text import TextError, clean_text
 from app.venues.coordinates import CoordinateError, CoordinateKind, parse_coordinate
 from app.venues.countries import is_country_code
+from app.venues.signals import venue_changed
 from app.venues.timezones import is_known_zone, zone_for_city, zone_for_point
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,8 @@ def import_missions(path: Path) -> ImportReport:
     with its line number and nothing is added or changed; otherwise rows are
     upserted on ``import_key`` and the session is flushed, for the caller to
     commit. Venues missing from the file are kept (events may point at them);
-    a zone set by hand (``timezone_is_manual``) is never overwritten.
+    a zone set by hand (``timezone_is_manual``) is never overwritten. Each venue
+    that changed is announced (app.venues.signals.venue_changed) in this transaction.
 
     Raises OSError if the file cannot be read.
     """
@@ -145,7 +146,8 @@ def import_missions(path: Path) -> ImportReport:
             db.session.add(Venue(import_key=mission.import_key, **_values(mission, zone)))
             report.created += 1
         elif _apply(venue, _values(mission, zone)):
-            _touch_events(venue)
+            # Events at the venue show it in their calendar entries (app.events).
+            venue_changed.send(venue)
             report.updated += 1
         else:
             report.unchanged += 1
@@ -174,19 +176,6 @@ def _values(mission: _Mission, zone: str) -> dict[str, Any]:
         "status": mission.status,
         "source_url": mission.source_url,
     }
-
-
-def _touch_events(venue: Venue) -> None:
-    """Events at a venue whose details changed: their calendar entries changed too.
-
-    design/ical.md decision 8: SEQUENCE and LAST-MODIFIED must grow, or clients
-    such as ICSx5 keep showing the old LOCATION.
-    """
-    db.session.execute(
-        update(Event)
-        .where(Event.venue_id == venue.id)
-        .values(sequence=Event.sequence + 1, last_modified_at=now_utc(), updated_at=now_utc())
-    )
 
 
 def _apply(venue: Venue, values: dict[str, Any]) -> bool:
