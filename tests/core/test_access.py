@@ -56,7 +56,10 @@ def _requests(rule: Rule) -> list[tuple[str, str]]:
 
 
 def test_guarded_rules_exist(app: Flask) -> None:
-    assert _rules(app, "/organize")
+    organize = {rule.endpoint for rule in _rules(app, "/organize")}
+    assert {"organize.index", "organize.edit"} <= organize
+    # The RSVP package's own organizer routes (a child blueprint) are walked too.
+    assert {"rsvp.organize.index", "rsvp.organize.export"} <= organize
     assert _rules(app, "/admin")
 
 
@@ -116,12 +119,16 @@ def test_every_other_route_is_on_the_public_allowlist(app: Flask) -> None:
     assert unlisted == []
 
 
+def _private(endpoint: str) -> bool:
+    """An endpoint of an organize or admin blueprint, also one nested in a feature's."""
+    return bool({"organize", "admin"} & set(endpoint.split(".")[:-1]))
+
+
 def test_private_blueprints_live_under_guarded_prefixes(app: Flask) -> None:
     misplaced = [
         f"{rule.rule} ({rule.endpoint})"
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith(("organize.", "admin."))
-        and not rule.rule.startswith(GUARDED_PREFIXES)
+        if _private(rule.endpoint) and not rule.rule.startswith(GUARDED_PREFIXES)
     ]
     assert misplaced == []
 
@@ -135,6 +142,8 @@ def unguarded_app(app: Flask) -> Flask:
 
     app.add_url_rule("/organize/leaky", "leaky", leaky)
     app.add_url_rule("/attendees.csv", "export", leaky)
+    # A feature's organizer blueprint (rsvp.organize) mounted outside /organize.
+    app.add_url_rule("/rsvp/attendees", "rsvp.organize.leaky", leaky)
     return app
 
 
@@ -144,3 +153,5 @@ def test_the_walk_catches_unguarded_routes(unguarded_app: Flask) -> None:
         test_anonymous_visitors_are_sent_to_sign_in(unguarded_app, unguarded_app.test_client())
     with pytest.raises(AssertionError, match=r"/attendees.csv \(export\)"):
         test_every_other_route_is_on_the_public_allowlist(unguarded_app)
+    with pytest.raises(AssertionError, match=r"/rsvp/attendees \(rsvp.organize.leaky\)"):
+        test_private_blueprints_live_under_guarded_prefixes(unguarded_app)

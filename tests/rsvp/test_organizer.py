@@ -34,6 +34,15 @@ def _csv_rows(response: Any) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
+def test_the_organizer_pages_of_an_event_link_to_its_list(client: FlaskClient) -> None:
+    organizer = make_user()
+    event = make_event(organizer=organizer)
+    login(client, organizer.email, PASSWORD)
+    link = f'<a href="/organize/events/{event.id}/rsvps">RSVPs</a>'
+    assert link in _text(client.get("/organize/"))
+    assert link in _text(client.get(f"/organize/events/{event.id}/edit"))
+
+
 def test_owner_sees_counts_and_chosen_names_but_no_email(client: FlaskClient) -> None:
     organizer = make_user()
     event = _event_with_rsvps(organizer, hide_count=True)

@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.auth.guards import require_account
 from app.events.forms import CancelForm, EventForm
 from app.events.organize import bp
+from app.events.panels import event_links
 from app.events.queries import get_owned_event_or_404, owned_events
 from app.events.services import cancel_event, create_event, duplicate_event, update_event
-from app.extensions import db, login_manager
+from app.extensions import db
 from app.forms import EmptyForm
 from app.maps.rendering import picker_map, tile_settings
 from app.models import Event
-from app.rsvp.queries import RsvpRow, attendance, event_rsvps
 from app.venues.queries import selectable_venues
 
-# Spreadsheets run a cell that starts with one of these as a formula
-# (design/security.md T19); a leading apostrophe makes it plain text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Every route here needs a signed-in account (STYLE.md rule 5).
+bp.before_request(require_account)
 
 
-@bp.before_request
-def _require_organizer() -> Response | None:
-    """Every route here needs a signed-in account (STYLE.md rule 5)."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()  # type: ignore[no-any-return]
-    return None
+@bp.context_processor
+def _feature_links() -> dict[str, object]:
+    # Other features' pages about an event (its RSVPs), registered in app.events.panels.
+    return {"event_links": event_links()}
 
 
 @bp.get("/")
@@ -101,47 +95,3 @@ def duplicate(event_id: int) -> Response:
     db.session.commit()
     flash(_("This is a copy. Adjust the date and publish it."))
     return redirect(url_for("organize.edit", event_id=copy.id), 303)
-
-
-@bp.get("/events/<id:event_id>/rsvps")
-def rsvps(event_id: int) -> str:
-    """Counts and the display names people chose to give; never an e-mail address."""
-    event = get_owned_event_or_404(event_id, current_user)
-    return render_template(
-        "events/organize/rsvps.html",
-        event=event,
-        counts=attendance(event.id),
-        rows=event_rsvps(event.id),
-    )
-
-
-def _csv_cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def _rsvps_csv(rows: list[RsvpRow]) -> str:
-    """The list as CSV with a byte-order mark, so spreadsheets read Persian names right."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([_("Display name"), _("People"), _("Status"), _("RSVP date")])
-    for row in rows:
-        writer.writerow(
-            [
-                _csv_cell(row.display_name or ""),
-                row.party_size,
-                _csv_cell(row.status.label),
-                row.created_on.isoformat(),
-            ]
-        )
-    return buffer.getvalue()
-
-
-@bp.get("/events/<id:event_id>/rsvps.csv")
-def rsvps_csv(event_id: int) -> FlaskResponse:
-    """The organizer's list as a download: display name, people, status, date; no e-mail."""
-    event = get_owned_event_or_404(event_id, current_user)
-    response = FlaskResponse(_rsvps_csv(event_rsvps(event.id)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="rsvps-{event.id}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response

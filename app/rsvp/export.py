@@ -1,0 +1,37 @@
+"""The organizer's RSVP list as CSV: display name, people, status, date; never an e-mail."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask_babel import gettext as _
+
+from app.rsvp.queries import RsvpRow
+
+# Spreadsheets run a cell that starts with one of these as a formula
+# (design/security.md T19); a leading apostrophe makes it plain text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a cell no spreadsheet runs as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def rsvps_csv(rows: list[RsvpRow]) -> str:
+    """The list as CSV with a byte-order mark, so spreadsheets read Persian names right."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow([_("Display name"), _("People"), _("Status"), _("RSVP date")])
+    for row in rows:
+        writer.writerow(
+            [
+                csv_cell(row.display_name or ""),
+                row.party_size,
+                csv_cell(row.status.label),
+                row.created_on.isoformat(),
+            ]
+        )
+    return buffer.getvalue()
