@@ -156,6 +156,7 @@ class Load:
 
     label: str
     path: str
+    bare: bool = False  # served by bench/hello.py, the baseline, not by Vigil
     requests_per_s: float = 0.0
     ratio: float = 0.0
     ok: int = 0
@@ -223,12 +224,19 @@ def _cpu_s(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def hello_route(when: str) -> Load:
+    """The baseline, measured first and last: the bare hello app (bench/hello.py)."""
+    return Load(f"bare Flask hello ({when})", HELLO_PATH, bare=True)
+
+
 @dataclass
 class Server:
-    """A running gunicorn, and the options of the run."""
+    """A running Vigil and the bare hello app beside it, and the options of the run."""
 
     port: int
     pid: int
+    hello_port: int
+    hello_pid: int
     args: argparse.Namespace
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> Fetched:
@@ -261,14 +269,15 @@ class Server:
             script.flush()
             command = ["wrk", "-t", str(min(self.args.threads, connections)), "-c"]
             command += [str(connections), "-d", f"{seconds}s", "--timeout", f"{timeout_s}s"]
-            before = _cpu_s(self.pid)
+            port, pid = (self.hello_port, self.hello_pid) if route.bare else (self.port, self.pid)
+            before = _cpu_s(pid)
             done = subprocess.run(
-                [*command, "-s", script.name, f"http://{HOST}:{self.port}/"],
+                [*command, "-s", script.name, f"http://{HOST}:{port}/"],
                 capture_output=True,
                 text=True,
                 timeout=seconds + 60,
             )
-            app_s = _cpu_s(self.pid) - before
+            app_s = _cpu_s(pid) - before
         lines = [line.split() for line in done.stdout.splitlines()]
         found = {line[1]: float(line[2]) for line in lines if line[:1] == ["wrk-result"]}
         if done.returncode != 0 or "requests" not in found:
@@ -289,26 +298,32 @@ class Server:
             self.load(Load("warm-up", ""), requests, headers, seconds=self.args.warmup)
 
 
+def _answers(port: int) -> bool:
+    with suppress(OSError):
+        return fetch(port, HELLO_PATH).status == 200
+    return False
+
+
 @contextmanager
-def gunicorn(env: Mapping[str, str], args: argparse.Namespace) -> Iterator[Server]:
-    """gunicorn (2 sync workers) on a free loopback port while the block runs.
+def _serve(app: str, cwd: Path, env: Mapping[str, str]) -> Iterator[tuple[int, int]]:
+    """gunicorn (2 sync workers) serving ``app`` on a free loopback port: (port, pid).
     BenchError, with the end of its log, if it does not answer /healthz in 30 s."""
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers"]
-    command += [str(WORKERS), "--worker-class", "sync", "--log-level", "warning", "wsgi:app"]
+    command += [str(WORKERS), "--worker-class", "sync", "--log-level", "warning", app]
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(env), stdout=log, stderr=log)
+        server = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=log, stderr=log)
         try:
             deadline = time.monotonic() + 30
             while not _answers(port):
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     tail = log.read().decode(errors="replace").splitlines()[-30:]
-                    raise BenchError("gunicorn did not answer /healthz:\n" + "\n".join(tail))
+                    raise BenchError(f"{app} did not answer /healthz:\n" + "\n".join(tail))
                 time.sleep(0.2)
-            yield Server(port, server.pid, args)
+            yield port, server.pid
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -318,10 +333,15 @@ def gunicorn(env: Mapping[str, str], args: argparse.Namespace) -> Iterator[Serve
                 server.wait()
 
 
-def _answers(port: int) -> bool:
-    with suppress(OSError):
-        return fetch(port, HELLO_PATH).status == 200
-    return False
+@contextmanager
+def gunicorn(env: Mapping[str, str], args: argparse.Namespace) -> Iterator[Server]:
+    """Vigil and the bare hello app (bench/hello.py), each under the same gunicorn
+    settings as ``make run``, while the block runs."""
+    with (
+        _serve("wsgi:app", PROJECT_ROOT, env) as (port, pid),
+        _serve("hello:app", Path(__file__).parent, env) as (hello_port, hello_pid),
+    ):
+        yield Server(port, pid, hello_port, hello_pid, args)
 
 
 # ------------------------------------------------------------------ the database
@@ -616,7 +636,7 @@ def finish(
     how), 3 with ``--check`` when a target is missed, else 0."""
     first, last = routes["hello_first"].requests_per_s, routes["hello_last"].requests_per_s
     drift = (last - first) / first if first else 0.0
-    print(f"\nHello: {mean([first, last]):,.0f} req/s, mean of {first:,.0f} and {last:,.0f}.")
+    print(f"\nBare hello: {mean([first, last]):,.0f} req/s, mean of {first:,.0f} and {last:,.0f}.")
     if abs(drift) > 0.2:
         print(f"Warning: hello drifted by {drift:+.0%}; the ratios are unreliable. Run again.")
     f = s.facts
@@ -624,8 +644,9 @@ def finish(
         f"{f['database']}, page cache in {f['cache']}, Python {f['python']}, {f['nproc']} CPUs"
         f" ({f['machine']}); gunicorn {WORKERS} sync workers; wrk {f['wrk']},"
         f" {f['connections']} connections, {f['seconds']} s per route; {f['events']:,} demo"
-        " events. Ratios against the mean of hello first and last; kB = 1,000 bytes on the"
-        " wire (headers included); SQL and times in-process (test client)."
+        " events. Ratios against the mean of the bare Flask hello app (bench/hello.py) first"
+        " and last; kB = 1,000 bytes on the wire (headers included); SQL and times"
+        " in-process (test client)."
     )
     report = "\n".join([*table, "", setup])
     print(f"\n{report}\n")
@@ -649,10 +670,6 @@ def finish(
 # ------------------------------------------------------------------ command line
 
 
-def _interrupt(_signal: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(
     description: str,
     run: Callable[[argparse.Namespace], int],
@@ -665,30 +682,19 @@ def main(
     a bad option, a missing wrk or a BenchError, 130 when interrupted."""
     parser = argparse.ArgumentParser(description=description, epilog="See bench/README.md.")
     add = parser.add_argument
-    add(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL"),
-        help="A scratch PostgreSQL database, refused if it has tables unless --reset (default:"
-        " $BENCH_DATABASE_URL, else a temporary SQLite file).",
-    )
-    add(
-        "--redis-url",
-        default=os.environ.get("BENCH_REDIS_URL"),
-        help="Redis for the app's page cache and limits (default: $BENCH_REDIS_URL, else none).",
-    )
+    scratch_db = "A scratch PostgreSQL database, refused if it has tables unless --reset"
+    add("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help=scratch_db)
+    add("--redis-url", default=os.environ.get("BENCH_REDIS_URL"), help="Redis for the app")
     add("--postgres", action="store_true", help=f"{DEFAULT_POSTGRES_URL} and {DEFAULT_REDIS_URL}")
     add("--reset", action="store_true", help="Drop everything in the database first.")
     add("--keep", action="store_true", help="Leave the benchmark data behind.")
     add("--json", type=Path, help="Also write the results to this file.")
     add("--check", action="store_true", help="Exit with 3 if a target is missed.")
     threads = max(1, min(4, (os.cpu_count() or 1) // 2))  # half the CPUs
-    numbers = [("--events", events, "Demo events", 1, 100_000)]
+    numbers = [("--events", events, "Demo events", 1, 100_000), *options]
     numbers += [("--connections", 50, "Concurrent connections", 1, 1000)]
-    numbers += [
-        ("--seconds", 5, "Seconds per route", 1, 600),
-        ("--warmup", 1, "Warm-up seconds", 0, 60),
-    ]
-    numbers += [("--threads", threads, "wrk's threads", 1, 64), *options]
+    numbers += [("--seconds", 5, "Seconds per route", 1, 600), ("--warmup", 1, "Warm-up", 0, 60)]
+    numbers += [("--threads", threads, "wrk's threads", 1, 64)]
     for flag, default, words, low, high in numbers:
         if default is False:
             add(flag, action="store_true", help=f"{words}.")
@@ -702,10 +708,9 @@ def main(
         args.database_url = DEFAULT_POSTGRES_URL
         args.redis_url = args.redis_url or DEFAULT_REDIS_URL
     if shutil.which("wrk") is None:
-        parser.exit(
-            2, "wrk is missing: `make bench` installs it as root, or: apt-get install wrk\n"
-        )
-    signal.signal(signal.SIGTERM, _interrupt)  # then too, stop gunicorn and empty the database
+        parser.exit(2, "wrk is missing: `make bench` installs it as root, or: apt install wrk\n")
+    # On SIGTERM too, stop gunicorn and empty the database.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return run(args)
     except BenchError as exc:

@@ -22,6 +22,7 @@ from _common import (
     apply_baseline,
     finish,
     gunicorn,
+    hello_route,
     kb,
     main,
     markdown,
@@ -56,11 +57,11 @@ def build(s: Scratch, events: int) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     routes = {
-        "hello_first": Load("`/healthz` (hello, first)", HELLO_PATH),
+        "hello_first": hello_route("first"),
         "fresh": Load(f"`{FEED_PATH}` from the cache (200)", FEED_PATH),
         "not_modified": Load(f"`{FEED_PATH}` If-None-Match (304)", FEED_PATH),
         "cold": Load(f"`{FEED_PATH}` cache off (200, rebuilt)", FEED_PATH),
-        "hello_last": Load("`/healthz` (hello, last)", HELLO_PATH),
+        "hello_last": hello_route("last"),
     }
     with scratch(args) as s:
         with gunicorn(s.env, args) as server:

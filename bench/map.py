@@ -32,6 +32,7 @@ from _common import (
     finish,
     flask_command,
     gunicorn,
+    hello_route,
     kb,
     main,
     markdown,
@@ -113,11 +114,11 @@ def in_process(s: Scratch, builds: int, folder: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     routes = {
-        "hello_first": Load("`/healthz` (hello, first)", HELLO_PATH),
+        "hello_first": hello_route("first"),
         "map": Load(f"`{MAP_PATH}` from the cache", MAP_PATH),
         "fresh": Load(f"`{GEOJSON_PATH}` from the cache (200, gzip)", GEOJSON_PATH),
         "not_modified": Load(f"`{GEOJSON_PATH}` If-None-Match (304)", GEOJSON_PATH),
-        "hello_last": Load("`/healthz` (hello, last)", HELLO_PATH),
+        "hello_last": hello_route("last"),
     }
     with scratch(args) as s:
         with gunicorn(s.env, args) as server:

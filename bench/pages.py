@@ -12,12 +12,12 @@ import re
 import sys
 
 from _common import (
-    HELLO_PATH,
     BenchError,
     Load,
     apply_baseline,
     finish,
     gunicorn,
+    hello_route,
     kb,
     main,
     measure_in_process,
@@ -33,11 +33,11 @@ PAGE_BYTES_TARGET = 50_000
 
 def run(args: argparse.Namespace) -> int:
     routes = {
-        "hello_first": Load("`/healthz` (hello, first)", HELLO_PATH),
+        "hello_first": hello_route("first"),
         "home": Load("`/`", "/"),
         "events": Load("`/events`", "/events"),
         "event": Load("`/events/<slug>`", "/events/<slug>"),
-        "hello_last": Load("`/healthz` (hello, last)", HELLO_PATH),
+        "hello_last": hello_route("last"),
     }
     paths = {key: [route.path] for key, route in routes.items()}
     with scratch(args) as s:

@@ -1,15 +1,8 @@
 """RSVP benchmark: RSVPs/second with concurrent clients, and the overbooking count (must be 0).
 
-On the set-up of pages.py. The events are created through the app's services,
-published, in a week: the measured one (``--capacity`` places), one for the warm-up,
-one for the in-process count, and ``--races`` events of 10 places of which 7 are
-taken. gunicorn runs with ``VIGIL_RSVP_RATE_LIMIT`` raised (every client comes from
-127.0.0.1, one visitor to the limiter). Each of ``--connections`` clients GETs the event
-page once for a session cookie and CSRF token; wrk then POSTs RSVPs with these sessions
-in turn, and its Lua ``response()`` counts the answers (an RSVP made: 303 to
-/rsvp/done). In a race every client POSTs once, all at the same instant. The database
-says afterwards how many people are going: overbooked or a lost place make the exit
-code 1. bench/README.md says more; ``--help`` lists the options.
+``--connections`` clients open a session (cookie, CSRF token) each; wrk POSTs RSVPs with
+them in turn and counts the 303s to /rsvp/done.
+In ``--races`` all clients POST at once for the last 3 of 10 places. Overbooking exits 1.
 """
 
 from __future__ import annotations
@@ -36,6 +29,7 @@ from _common import (
     fetch,
     finish,
     gunicorn,
+    hello_route,
     main,
     measure_in_process,
     route_table,
@@ -228,10 +222,10 @@ def event_state(url: str, slug: str) -> dict[str, int]:
 
 def run(args: argparse.Namespace) -> int:
     routes = {
-        "hello_first": Load("`/healthz` (hello, first)", HELLO_PATH),
+        "hello_first": hello_route("first"),
         "rsvp": Load("`POST /events/<slug>/rsvp`", "/events/<slug>/rsvp"),
         "races": Load(f"{args.races} races of {args.connections} clients for 3 of 10 places", ""),
-        "hello_last": Load("`/healthz` (hello, last)", HELLO_PATH),
+        "hello_last": hello_route("last"),
     }
     with scratch(args, VIGIL_RSVP_RATE_LIMIT=RSVP_RATE_LIMIT) as s:
         measured, warmup, in_process, *race_slugs = create_events(s, args.capacity, args.races)
