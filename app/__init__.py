@@ -81,11 +81,13 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
 
-    from app import events, rsvp
+    from app import events, feeds, maps, rsvp
 
     # Features connect to the signals of those they are built on, and fill their panels.
     events.init_app(app)
     rsvp.init_app(app)
+    feeds.init_app(app)
+    maps.init_app(app)
     cli.init_app(app)
     return app
 

@@ -5,17 +5,56 @@ what fills it (STYLE.md, "Layout": those features register their panels). A
 feature registers in its ``init_app``; registering the same thing again (one app
 per test) changes nothing.
 
+- A *page* (``EVENT_PAGE``, ``LIST_PAGE``, ``EVENT_FORM``) has named *slots*. A
+  feature registers a panel for the page: a function that gets what the page
+  knows (``EventPage``…) and returns HTML for some of its slots. The view calls
+  ``render`` and the template writes each slot where it belongs, e.g.
+  ``{{ panels.after_description }}``.
 - ``add_event_link``: a link from the organizer's pages of an event (its row in
   "My events", its edit page) to the feature's own page about it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, get_template_attribute
+from markupsafe import Markup
+
+from app.models import Event, Occurrence
 
 _EXTENSION = "vigil_event_panels"
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """What the public page of one event shows a panel."""
+
+    event: Event
+    occurrences: Sequence[Occurrence]  # the next dates shown, soonest first; may be empty
+    place: str  # the venue's place line in the page's language
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """What the public list of events shows a panel: its filters (no page number)."""
+
+    args: dict[str, str]
+
+
+@dataclass(frozen=True)
+class EventFormPage:
+    """What the organizer's event form shows a panel."""
+
+    event: Event | None  # None on the form for a new event
+    latitude: float | None  # the position typed for "another address", if valid
+    longitude: float | None
+    latitude_field: str  # the ids of those two inputs
+    longitude_field: str
 
 
 @dataclass(frozen=True)
@@ -28,12 +67,60 @@ class EventLink:
 
 @dataclass
 class _Registry:
+    panels: dict[str, list[Callable[[Any], Mapping[str, Markup]]]] = field(default_factory=dict)
     links: list[EventLink] = field(default_factory=list)
 
 
 def _registry(app: Flask) -> _Registry:
     registry: _Registry = app.extensions.setdefault(_EXTENSION, _Registry())
     return registry
+
+
+class Page(Generic[P]):
+    """A kind of event page, with the slots other features may fill."""
+
+    def __init__(self, name: str, slots: tuple[str, ...]) -> None:
+        self.name = name
+        self.slots = slots
+
+    def register(self, app: Flask, panel: Callable[[P], Mapping[str, Markup]]) -> None:
+        """Let ``panel`` fill slots of this page in ``app``: it returns HTML by slot name."""
+        panels = _registry(app).panels.setdefault(self.name, [])
+        if panel not in panels:
+            panels.append(panel)
+
+    def render(self, page: P) -> dict[str, Markup]:
+        """Each slot's HTML from the current app's panels, in the order they were registered.
+
+        A slot no panel fills is empty. Raises KeyError if a panel fills a slot this
+        page does not have.
+        """
+        parts: dict[str, list[Markup]] = {slot: [] for slot in self.slots}
+        for panel in _registry(current_app).panels.get(self.name, ()):
+            for slot, html in panel(page).items():
+                parts[slot].append(html)
+        return {slot: Markup("").join(html) for slot, html in parts.items()}
+
+
+# The public page of an event: inside "Where" after the address, after the facts
+# (before the description), after the description, and the page's scripts.
+EVENT_PAGE: Page[EventPage] = Page(
+    "event", ("where", "after_facts", "after_description", "scripts")
+)
+# The public list: above the filter form, and between it and the count of dates.
+LIST_PAGE: Page[ListPage] = Page("list", ("before_filters", "before_count"))
+# The organizer's form: the page's <head>, and the position fields of "another address".
+EVENT_FORM: Page[EventFormPage] = Page("event_form", ("head", "position"))
+
+
+def macro(template: str, name: str) -> Callable[..., Markup]:
+    """The Jinja macro ``name`` of ``template``, for a panel to render its HTML with.
+
+    A macro gets only its arguments and the app's template globals; calling it
+    returns escaped HTML.
+    """
+    found: Callable[..., Markup] = get_template_attribute(template, name)
+    return found
 
 
 def add_event_link(app: Flask, label: str, endpoint: str) -> None:

@@ -5,12 +5,10 @@ Built on events (STYLE.md, "Layout"): app.events never imports this package.
 """
 
 from flask import Blueprint, Flask
-from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("rsvp", __name__)
 
-from app.events.panels import add_event_link  # noqa: E402
-from app.rsvp import notices, receivers, views  # noqa: E402,F401  (routes register on import)
+from app.rsvp import notices, panels, receivers, views  # noqa: E402,F401  (routes register on import)
 from app.rsvp.organize import bp as organize_bp  # noqa: E402
 
 # The organizer's list of an event's RSVPs: /organize/events/<id>/rsvps (rsvp.organize.…).
@@ -21,9 +19,9 @@ def init_app(app: Flask) -> None:
     """Build RSVPs on events in ``app``.
 
     Connects the receivers of event signals, mails queued notices once their
-    transaction has committed, and links the organizer's pages of an event to its
-    RSVP list.
+    transaction has committed, puts the RSVP box on event pages and links the
+    organizer's pages of an event to its RSVP list.
     """
     receivers.connect()
     notices.init_app(app)
-    add_event_link(app, _l("RSVPs"), "rsvp.organize.index")
+    panels.register(app)

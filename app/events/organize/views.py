@@ -10,12 +10,11 @@ from werkzeug.wrappers import Response
 from app.auth.guards import require_account
 from app.events.forms import CancelForm, EventForm
 from app.events.organize import bp
-from app.events.panels import event_links
+from app.events.panels import EVENT_FORM, EventFormPage, event_links
 from app.events.queries import get_owned_event_or_404, owned_events
 from app.events.services import cancel_event, create_event, duplicate_event, update_event
 from app.extensions import db
 from app.forms import EmptyForm
-from app.maps.rendering import picker_map, tile_settings
 from app.models import Event
 from app.venues.queries import selectable_venues
 
@@ -37,10 +36,12 @@ def index() -> str:
 
 def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:
     status = 422 if form.is_submitted() else 200
-    picker = picker_map(*form.typed_position())
-    page = render_template(
-        "events/organize/form.html", form=form, event=event, picker=picker, tiles=tile_settings()
+    latitude, longitude = form.typed_position()
+    place = form.new_venue
+    panels = EVENT_FORM.render(  # the map for picking a position
+        EventFormPage(event, latitude, longitude, place.latitude.id, place.longitude.id)
     )
+    page = render_template("events/organize/form.html", form=form, event=event, panels=panels)
     return page, status
 
 
