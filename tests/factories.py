@@ -66,7 +66,7 @@ def make_user(
         password=None,
         role=role,
     )
-    if password is not None:
+    if password:  # as create_user: no password, no usable hash
         user.password_hash = _password_hash(password)
     db.session.commit()
     return user
