@@ -23,7 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
 from app.db import Base, UTCDateTime, enum_type
-from app.models.rsvp import Rsvp
 from app.models.user import User
 from app.models.venue import TIMEZONE_MAX, Venue
 
@@ -147,9 +146,9 @@ class Event(Base):
         order_by="Occurrence.starts_at",
         passive_deletes=True,
     )
-    rsvps: Mapped[list[Rsvp]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", passive_deletes=True
-    )
+    # No ``rsvps``: code that has an event must not reach its attendees through it
+    # (design/security.md §1.3); app.rsvp queries them. The database deletes an
+    # event's RSVPs and outbox messages with it (ON DELETE CASCADE).
     skips: Mapped[list[OccurrenceSkip]] = relationship(
         back_populates="event",
         cascade="all, delete-orphan",

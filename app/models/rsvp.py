@@ -73,7 +73,8 @@ class Rsvp(Base):
     # The day only: finer timestamps could be matched against phone records.
     created_on: Mapped[date] = mapped_column(Date)
 
-    event: Mapped[Event] = relationship(back_populates="rsvps")
+    # One way only: an Event has no ``rsvps`` (see app.models.event).
+    event: Mapped[Event] = relationship()
 
     @property
     def is_going(self) -> bool:
