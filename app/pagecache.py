@@ -17,26 +17,33 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import cache, db
 from app.httpcache import cache_key, new_generation
-from app.models import OutboxMessage, Rsvp
 from app.web import script_hashes
 
 P = ParamSpec("P")
 _DIRTY = "vigil_pagecache_dirty"
+_IGNORED = "vigil_pagecache_ignored"
 
 
-# Changes no cached page shows: an RSVP rush must not empty the page cache.
-_NOT_SHOWN = (Rsvp, OutboxMessage)
+def ignore_models(app: Flask, *models: type[Any]) -> None:
+    """Changes to rows of ``models`` leave the cached pages of ``app`` alone.
+
+    For data no cached page shows, registered by the feature that owns it
+    (app.rsvp: an RSVP rush must not empty the page cache).
+    """
+    known: tuple[type[Any], ...] = app.extensions.get(_IGNORED, ())
+    app.extensions[_IGNORED] = tuple(dict.fromkeys((*known, *models)))
 
 
 def _mark_dirty(session_: Session, *_args: Any) -> None:
     changed = (*session_.new, *session_.dirty, *session_.deleted)
-    if any(not isinstance(obj, _NOT_SHOWN) for obj in changed):
+    not_shown: tuple[type[Any], ...] = current_app.extensions.get(_IGNORED, ())
+    if any(not isinstance(obj, not_shown) for obj in changed):
         session_.info[_DIRTY] = True
 
 

@@ -6,6 +6,9 @@ Built on events (STYLE.md, "Layout"): app.events never imports this package.
 
 from flask import Blueprint, Flask
 
+from app import pagecache
+from app.models import OutboxMessage, Rsvp
+
 bp = Blueprint("rsvp", __name__)
 
 from app.rsvp import notices, panels, receivers, views  # noqa: E402,F401  (routes register on import)
@@ -20,8 +23,10 @@ def init_app(app: Flask) -> None:
 
     Connects the receivers of event signals, mails queued notices once their
     transaction has committed, puts the RSVP box on event pages and links the
-    organizer's pages of an event to its RSVP list.
+    organizer's pages of an event to its RSVP list. RSVPs and notices show on no
+    cached page: writing them leaves the page cache alone.
     """
     receivers.connect()
     notices.init_app(app)
     panels.register(app)
+    pagecache.ignore_models(app, Rsvp, OutboxMessage)
