@@ -18,7 +18,9 @@ The graph is what a module *names*:
 - ``from app.rsvp import bp`` (a name defined in the package) is an import of ``app.rsvp``.
 
 Features are the packages of app/ other than the shared layer (``SHARED_PACKAGES``);
-plain modules (``app.pagecache``, ``app.web``...) are shared too.
+plain modules (``app.pagecache``, ``app.web``...) are shared too. The package's own
+``__init__`` (``create_app``) is the composition root: it imports every feature to
+assemble the app, so ``reachable`` does not follow its imports.
 """
 
 from __future__ import annotations
@@ -157,11 +159,17 @@ def package_graph(graph: Mapping[str, Iterable[str]]) -> Graph:
 
 
 def reachable(graph: Mapping[str, Iterable[str]], start: str) -> dict[str, list[str]]:
-    """Every module ``start`` imports directly or through others, with one shortest path."""
+    """Every module ``start`` imports directly or through others, with one shortest path.
+
+    The composition root (a top-level package such as ``app``) is reached but not
+    followed: its imports assemble the app, they are nobody's dependency.
+    """
     paths = {start: [start]}
     queue = deque([start])
     while queue:
         current = queue.popleft()
+        if "." not in current and current != start:
+            continue
         for target in sorted(graph.get(current, ())):
             if target not in paths:
                 paths[target] = [*paths[current], target]
@@ -206,12 +214,13 @@ def _format_packages(graph: Graph, feature_names: list[str]) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, app_dir: Path = APP_DIR) -> int:
+    """Print the graph of the package at ``app_dir``; 1 if features import each other in a cycle."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", action="store_true", help="list modules, not packages")
     args = parser.parse_args(argv)
-    graph = module_graph()
-    feature_names = features()
+    graph = module_graph(app_dir)
+    feature_names = features(app_dir)
     if args.modules:
         for module in sorted(graph):
             print(f"{module} -> {', '.join(sorted(graph[module])) or '-'}")
