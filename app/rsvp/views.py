@@ -237,7 +237,6 @@ def change() -> tuple[str, int]:
         return _unknown_code()
     except RsvpClosedError as exc:
         abort(409, description=exc.reason.message)
-    notices.deliver_queued()  # a smaller party may have let others move up
     changed = find_rsvp(token)
     if changed is None:  # cancelled meanwhile, from another tab
         return _unknown_code()
@@ -255,7 +254,6 @@ def cancel() -> Response | tuple[str, int]:
     if found is None:
         return _unknown_code()
     cancel_rsvp(found[0].id)
-    notices.deliver_queued()  # those who moved up into the freed places
     return redirect(url_for("rsvp.cancelled"), 303)
 
 
