@@ -15,15 +15,22 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: str) -> str:
-    """``value`` as a cell no spreadsheet runs as a formula."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    """``value`` as a cell no spreadsheet runs as a formula.
+
+    Every ``;``-separated piece is neutralised on its own: German and French spreadsheets
+    split a line on ``;``, so ``Sara;=1+1`` would otherwise open with a formula cell.
+    """
+    return ";".join(
+        "'" + piece if piece.startswith(_FORMULA_STARTS) else piece for piece in value.split(";")
+    )
 
 
 def rsvps_csv(rows: list[RsvpRow]) -> str:
     """The list as CSV with a byte-order mark, so spreadsheets read Persian names right."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer)
+    # Every field quoted, numbers included: no spreadsheet guesses a type (design/security.md T19).
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow([_("Display name"), _("People"), _("Status"), _("RSVP date")])
     for row in rows:
         writer.writerow(

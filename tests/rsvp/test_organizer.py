@@ -98,6 +98,23 @@ def test_csv_cells_cannot_run_as_formulas(client: FlaskClient) -> None:
     assert names == [*("'" + formula for formula in FORMULAS), "Plain", "Sara = here"]
 
 
+def test_csv_quotes_every_field_and_neutralises_formulas_after_semicolons(
+    client: FlaskClient,
+) -> None:
+    # German and French spreadsheets split a line on ";": each piece is a cell of its own.
+    organizer = make_user()
+    event = make_event(organizer=organizer)
+    make_rsvp(event, display_name="Sara;=1+1;ok;@SUM(A1); -x;+2")
+    login(client, organizer.email, PASSWORD)
+    response = client.get(f"/organize/events/{event.id}/rsvps.csv")
+    lines = response.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0] == '"Display name","People","Status","RSVP date"'
+    assert lines[1] == '"Sara;\'=1+1;ok;\'@SUM(A1); -x;\'+2","1","Going","2026-11-25"'
+    for line in lines:
+        for segment in line.split(";"):
+            assert not segment.lstrip('"').startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
 def test_list_without_rsvps(client: FlaskClient) -> None:
     organizer = make_user()
     event = make_event(organizer=organizer)
