@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
 import traceback
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.extensions import db
+from app.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,40 @@ def _messages() -> dict[int, str]:
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Nothing you entered was saved."),
     }
+
+
+def retry_after_seconds(error: HTTPException) -> int:
+    """Seconds until ``error`` (a 429) may be retried, rounded up to what the page can say.
+
+    From the limit that was hit, else from a ``Retry-After`` the raiser set, else a minute.
+    Rounded up to whole minutes from two minutes on and to whole hours from two hours on, so
+    the ``Retry-After`` header can say exactly what the words say (``wait_in_words``).
+    """
+    seconds = 60
+    current = limiter.current_limit if isinstance(error, RateLimitExceeded) else None
+    if current is not None:
+        # The window's exact end: RequestLimit.reset_at adds a second of its own.
+        seconds = math.ceil(current.window.reset_time - time.time())
+    else:
+        header = error.get_response().headers.get("Retry-After", "")
+        if header.isdigit():
+            seconds = int(header)
+    seconds = max(seconds, 1)
+    for unit in (3600, 60):
+        if seconds >= 2 * unit:
+            return math.ceil(seconds / unit) * unit
+    return seconds
+
+
+def wait_in_words(seconds: int) -> str:
+    """``seconds`` (as rounded by ``retry_after_seconds``) in words: "90 seconds", "5 minutes"."""
+    if seconds >= 2 * 3600:
+        words = ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    elif seconds >= 2 * 60:
+        words = ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
+    else:
+        words = ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return str(words)
 
 
 def render_error(code: int, message: str | None = None) -> tuple[str, int]:
@@ -61,6 +98,14 @@ def init_app(app: Flask) -> None:
         custom = error.description if error.description != type(error).description else None
         if isinstance(error, RateLimitExceeded):
             custom = None
+        if code == 429:
+            # Say how long to wait; _retry_after_as_said makes the header say the same.
+            g.retry_after_seconds = retry_after_seconds(error)
+            wait = _(
+                "Too many attempts. Wait %(wait)s and try again.",
+                wait=wait_in_words(g.retry_after_seconds),
+            )
+            custom = f"{custom} {wait}" if custom else wait
         # Start from the exception's response to keep Allow (405) and Retry-After (429).
         response = error.get_response()
         if request.path.endswith(".ics"):
@@ -79,6 +124,17 @@ def init_app(app: Flask) -> None:
         response.status_code = status
         response.content_type = "text/html; charset=utf-8"
         return response
+
+    def _retry_after_as_said(response: BaseResponse) -> BaseResponse:
+        """The 429's ``Retry-After`` is the wait its body states."""
+        seconds = g.get("retry_after_seconds")
+        if seconds is not None and response.status_code == 429:
+            response.headers["Retry-After"] = str(seconds)
+        return response
+
+    # Flask runs after-request hooks last-registered first; Flask-Limiter's hook writes its
+    # own, truncated Retry-After, so this one goes to the front of the list to run after it.
+    app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_as_said)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
