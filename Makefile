@@ -57,7 +57,7 @@ run: setup
 	@echo "Create the first admin in another terminal with:"
 	@echo "  make admin EMAIL=you@example.org NAME='Your name'"
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile - \
 	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s' wsgi:app
 
 # The first admin account of a local installation (asks for the password twice).

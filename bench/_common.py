@@ -312,7 +312,8 @@ def _serve(app: str, cwd: Path, env: Mapping[str, str]) -> Iterator[tuple[int, i
         sock.bind((HOST, 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers"]
-    command += [str(WORKERS), "--worker-class", "sync", "--log-level", "warning", app]
+    command += [str(WORKERS), "--worker-class", "sync", "--no-control-socket"]
+    command += ["--log-level", "warning", app]
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=log, stderr=log)
         try:
