@@ -17,7 +17,13 @@ from app.admin import bp
 from app.admin.forms import StatementForm
 from app.admin.services import SelfDeactivationError, deactivate_account, reactivate_account
 from app.auth.forms import InviteForm
-from app.auth.services import AccountError, create_invite, list_accounts, list_open_invites
+from app.auth.services import (
+    AccountError,
+    create_invite,
+    list_accounts,
+    list_open_invites,
+    revoke_invite,
+)
 from app.campaign.queries import get_statement_version_or_404, pinned_statement, statement_history
 from app.campaign.services import pin_statement
 from app.extensions import db, login_manager
@@ -87,6 +93,24 @@ def invite() -> tuple[str, int]:
             link = url_for("auth.accept", _external=True) + "#" + token
             return _organizers_page(InviteForm(formdata=None), invite=new_invite, link=link)
     return _organizers_page(form, status=422)
+
+
+@bp.post("/organizers/invites/<id:invite_id>/revoke", endpoint="revoke_invite")
+def revoke(invite_id: int) -> Response:
+    """Revoke an open invitation: it is deleted, so its link no longer works.
+
+    404 for an unknown (or already revoked) invitation, 409 for an accepted one.
+    """
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    open_invite = db.get_or_404(Invite, invite_id)
+    try:
+        revoke_invite(open_invite)
+    except AccountError:
+        abort(409, description=_("This invitation was already accepted."))
+    db.session.commit()
+    flash(_("The invitation is revoked: its link no longer works."))
+    return redirect(url_for("admin.organizers"), 303)
 
 
 @bp.post("/organizers/<id:user_id>/deactivate")

@@ -135,6 +135,20 @@ def accept_invite(invite: Invite, *, display_name: str, password: str) -> User:
     return user
 
 
+def revoke_invite(invite: Invite) -> None:
+    """Delete an unused invitation, so its link stops working at once.
+
+    An accepted invitation is the record of how an account came to be: it stays, and
+    ``AccountError("invite-used")`` is raised. Deleting needs no "revoked" state: an
+    unknown token and a revoked one are the same to ``find_valid_invite``.
+    """
+    if invite.used_at is not None:
+        raise AccountError("invite-used")
+    db.session.delete(invite)
+    db.session.flush()
+    log.info("invite %s revoked", invite.id)
+
+
 def list_accounts() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.role, User.email)))
 

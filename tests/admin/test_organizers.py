@@ -197,3 +197,77 @@ def test_account_actions_without_valid_csrf_are_400(
     assert response.status_code == 400
     db.session.refresh(organizer)
     assert (organizer.is_active, organizer.session_token) == before
+
+
+def _open_invitations(client: FlaskClient) -> str:
+    page = client.get("/admin/organizers").get_data(as_text=True)
+    return page.split("Open invitations", 1)[1].split("Accounts", 1)[0]
+
+
+def test_admin_revokes_an_invitation_and_its_link_stops_working(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    _status, page = invite(admin_client, "revoked@example.org")
+    match = LINK.search(page)
+    assert match
+    (stored,) = invites()
+    invite_id = stored.id
+    listed = _open_invitations(admin_client)
+    assert "revoked@example.org" in listed
+    assert f'action="/admin/organizers/invites/{invite_id}/revoke"' in listed
+
+    token = csrf_token(admin_client, "/admin/organizers")
+    response = admin_client.post(
+        f"/admin/organizers/invites/{invite_id}/revoke", data={"csrf_token": token}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/organizers"
+    page = admin_client.get("/admin/organizers").get_data(as_text=True)
+    assert "The invitation is revoked: its link no longer works." in page
+    assert "revoked@example.org" not in _open_invitations(admin_client)
+    assert invites() == []
+
+    assert accept(app.test_client(), match.group(2)) == 422
+    assert db.session.scalar(select(User).where(User.email == "revoked@example.org")) is None
+    again = admin_client.post(
+        f"/admin/organizers/invites/{invite_id}/revoke", data={"csrf_token": token}
+    )
+    assert again.status_code == 404
+
+
+def test_an_accepted_invitation_cannot_be_revoked(app: Flask, admin_client: FlaskClient) -> None:
+    _status, page = invite(admin_client, "taken@example.org")
+    match = LINK.search(page)
+    assert match
+    assert accept(app.test_client(), match.group(2)) == 303
+    (stored,) = invites()
+    token = csrf_token(admin_client, "/admin/organizers")
+    response = admin_client.post(
+        f"/admin/organizers/invites/{stored.id}/revoke", data={"csrf_token": token}
+    )
+    assert response.status_code == 409
+    assert "This invitation was already accepted." in response.get_data(as_text=True)
+    assert invites() == [stored]
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_revoking_without_valid_csrf_is_400(admin_client: FlaskClient, token: str | None) -> None:
+    invite(admin_client, "kept@example.org")
+    (stored,) = invites()
+    data = {"csrf_token": token} if token else {}
+    response = admin_client.post(f"/admin/organizers/invites/{stored.id}/revoke", data=data)
+    assert response.status_code == 400
+    assert invites() == [stored]
+
+
+def test_organizers_cannot_revoke_invitations(
+    admin_client: FlaskClient, organizer_client: FlaskClient
+) -> None:
+    invite(admin_client, "kept@example.org")
+    (stored,) = invites()
+    token = csrf_token(organizer_client, "/organize/")
+    response = organizer_client.post(
+        f"/admin/organizers/invites/{stored.id}/revoke", data={"csrf_token": token}
+    )
+    assert response.status_code == 404
+    assert invites() == [stored]

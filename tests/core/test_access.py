@@ -60,7 +60,9 @@ def test_guarded_rules_exist(app: Flask) -> None:
     assert {"organize.index", "organize.edit"} <= organize
     # The RSVP package's own organizer routes (a child blueprint) are walked too.
     assert {"rsvp.organize.index", "rsvp.organize.export"} <= organize
-    assert _rules(app, "/admin")
+    assert {"admin.organizers", "admin.revoke_invite"} <= {
+        rule.endpoint for rule in _rules(app, "/admin")
+    }
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, client: FlaskClient) -> None:
