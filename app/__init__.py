@@ -38,7 +38,7 @@ def create_app(
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
-    from app import cli, errors, httpcache, pagecache, web
+    from app import cli, errors, httpcache, pagecache, privacy, web
     from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -48,6 +48,7 @@ def create_app(
     httpcache.init_app(app)
     pagecache.init_app(app)
     limiter.init_app(app)
+    privacy.init_app(app)  # the rate-limit keys' in-memory secret
     babel.init_app(app, locale_selector=web.select_locale)
     login_manager.init_app(app)
     web.init_app(app)

@@ -56,6 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Login attempts per client."),
     Setting("LOGIN_ACCOUNT_RATE_LIMIT", str, "5 per minute", "Login attempts per account."),
     Setting("RSVP_RATE_LIMIT", str, "10 per hour", "New RSVPs per client."),
+    Setting("RSVP_EVENT_RATE_LIMIT", str, "2 per day", "New RSVPs per client to one event."),
     Setting("MANAGE_RATE_LIMIT", str, "30 per minute", "Manage-link attempts per client."),
     Setting(
         "MAP_BUILD_RATE_LIMIT",
@@ -218,6 +219,7 @@ def validate(values: Mapping[str, Any]) -> None:
         "LOGIN_RATE_LIMIT",
         "LOGIN_ACCOUNT_RATE_LIMIT",
         "RSVP_RATE_LIMIT",
+        "RSVP_EVENT_RATE_LIMIT",
         "MANAGE_RATE_LIMIT",
         "MAP_BUILD_RATE_LIMIT",
     ):

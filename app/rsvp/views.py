@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from app.events.queries import get_public_event_or_404, is_slug
 from app.extensions import limiter
 from app.models import Event, Rsvp
+from app.privacy import client_key_for
 from app.rsvp import bp, notices
 from app.rsvp.forms import CancelRsvpForm, ChangePartySizeForm, ManageForm, RsvpForm
 from app.rsvp.queries import closed_reason, event_with_venue, waitlist_position
@@ -64,6 +65,13 @@ def _no_store(response: Response) -> Response:
     lambda: current_app.config["RSVP_RATE_LIMIT"],
     methods=["POST"],
     # Only RSVPs actually recorded count; a typo corrected twice is not a flood.
+    deduct_when=lambda response: response.status_code == 303,
+)
+@limiter.limit(
+    lambda: current_app.config["RSVP_EVENT_RATE_LIMIT"],
+    methods=["POST"],
+    # Per client and event, so that one client cannot fill an event within its hourly budget.
+    key_func=lambda: client_key_for("rsvp-event", str((request.view_args or {}).get("slug"))),
     deduct_when=lambda response: response.status_code == 303,
 )
 def create(slug: str) -> Response | tuple[str, int]:

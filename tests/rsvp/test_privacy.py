@@ -47,6 +47,8 @@ def _rsvp_with_canaries(client: FlaskClient, event: Any, **overrides: Any) -> st
     return match.group(1)
 
 
+# Three RSVPs from one client to one event: more than the per-event limit lets through.
+@pytest.mark.parametrize("app_overrides", [{"RSVP_EVENT_RATE_LIMIT": "5 per day"}])
 @pytest.mark.parametrize("hide_count", [False, True])
 def test_public_pages_and_feeds_carry_no_attendee_data(
     client: FlaskClient, hide_count: bool

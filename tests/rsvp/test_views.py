@@ -145,6 +145,8 @@ def test_confirmation_says_the_link_is_mailed_too(client: FlaskClient) -> None:
     assert "supporter@example.org" not in page
 
 
+# Three RSVPs from one client to one event: more than the per-event limit lets through.
+@pytest.mark.parametrize("app_overrides", [{"RSVP_EVENT_RATE_LIMIT": "5 per day"}])
 def test_waitlisted_rsvps_see_their_place_in_line(client: FlaskClient) -> None:
     event = make_event(capacity=3)
     first = post_rsvp(client, event, party_size="3")
