@@ -81,6 +81,17 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create my account"))
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """The code of a mailed registration link (a signed token, so longer than an invite's)."""
+
+    token = CleanStringField(
+        _l("Confirmation code"),
+        validators=[DataRequired(), Length(max=2000)],
+        description=_l("Filled in from the link in your e-mail; you can also paste the code."),
+    )
+    submit = SubmitField(_l("Create my account"))
+
+
 class InviteForm(FlaskForm):
     email = EmailField(
         _l("Organizer's e-mail"),

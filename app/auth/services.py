@@ -6,10 +6,15 @@ import hashlib
 import logging
 import re
 import secrets
+import smtplib
 from datetime import timedelta
 
+from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
+from app import mail
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.clock import now_utc
 from app.extensions import db
@@ -19,6 +24,7 @@ from app.models.user import new_session_token
 log = logging.getLogger(__name__)
 
 INVITE_LIFETIME = timedelta(days=7)
+REGISTRATION_LIFETIME = timedelta(days=2)
 EMAIL_MAX = 254
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -77,6 +83,73 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     log.info("account %s created with role %s", user.id, role)
+    return user
+
+
+def _registration_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="vigil.auth.register")
+
+
+def start_registration(*, email: str, display_name: str, password: str) -> str | None:
+    """Begin open registration: the token that finishes it, or None if the e-mail is taken.
+
+    Both paths do the same work, so neither the answer nor its time tells whether an
+    account exists (design/security.md TH13): the password is hashed either way (on the
+    taken path the hash is thrown away) and the caller mails the address either way
+    (``send_registration_mail``). Nothing is written: the account is created only by
+    ``finish_registration``, from the signed token mailed to the address.
+    """
+    email = normalize_email(email)
+    password_hash = hash_password(password)
+    if get_user_by_email(email) is not None:
+        return None
+    payload = {
+        "email": email,
+        "display_name": display_name,
+        "password_hash": password_hash,
+        "issued_at": int(now_utc().timestamp()),
+    }
+    token: str = _registration_serializer().dumps(payload)
+    return token
+
+
+def send_registration_mail(*, email: str, token: str | None) -> None:
+    """Mail the confirmation link, or (token None) a note that the address has an account.
+
+    Same subject both ways. Never raises for mail problems: a failure is logged without
+    the address, and the visitor sees the same answer.
+    """
+    if token is None:
+        body = render_template(
+            "mail/register_taken.txt", login_url=url_for("auth.login", _external=True)
+        )
+    else:
+        confirm_url = url_for("auth.confirm_registration", _external=True) + "#" + token
+        body = render_template("mail/register_confirm.txt", confirm_url=confirm_url)
+    try:
+        mail.send_message(normalize_email(email), _("Your Vigil organizer account"), body)
+    except (ValueError, OSError, smtplib.SMTPException) as exc:
+        log.warning("registration mail not sent: %s", type(exc).__name__)
+
+
+def finish_registration(token: str) -> User:
+    """Create the organizer account that ``token`` (from ``start_registration``) describes.
+
+    Raises ``AccountError("registration-link")`` when the token is forged, older than
+    ``REGISTRATION_LIFETIME`` or already used (its e-mail now has an account).
+    """
+    try:
+        payload = _registration_serializer().loads(token)
+        email, display_name = str(payload["email"]), str(payload["display_name"])
+        password_hash, issued_at = str(payload["password_hash"]), int(payload["issued_at"])
+    except (BadData, KeyError, TypeError, ValueError) as exc:
+        raise AccountError("registration-link") from exc
+    if now_utc().timestamp() - issued_at > REGISTRATION_LIFETIME.total_seconds():
+        raise AccountError("registration-link")
+    if get_user_by_email(email) is not None:
+        raise AccountError("registration-link")
+    user = create_user(email=email, display_name=display_name, password=None)
+    user.password_hash = password_hash
     return user
 
 

@@ -10,15 +10,22 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.auth import bp
-from app.auth.forms import AcceptInviteForm, LoginForm, RegisterForm
+from app.auth.forms import (
+    AcceptInviteForm,
+    ConfirmRegistrationForm,
+    LoginForm,
+    RegisterForm,
+)
 from app.auth.services import (
     AccountError,
     accept_invite,
     authenticate,
-    create_user,
     end_sessions,
     find_valid_invite,
+    finish_registration,
     normalize_email,
+    send_registration_mail,
+    start_registration,
 )
 from app.clock import now_utc
 from app.extensions import db, limiter, login_manager
@@ -129,22 +136,58 @@ def accept() -> Response | tuple[str, int] | str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def register() -> Response | tuple[str, int] | str:
-    """Open registration; exists only when VIGIL_OPEN_REGISTRATION is true."""
+    """Open registration; exists only when VIGIL_OPEN_REGISTRATION is true.
+
+    A valid form gets the same answer in the same time whether or not the e-mail has
+    an account (design/security.md TH13): the address is mailed either way, with a link
+    that finishes the registration or with a note that it already has an account.
+    """
     if not current_app.config["OPEN_REGISTRATION"]:
         abort(404)
     form = RegisterForm()
     if form.validate_on_submit():
+        email = form.email.data or ""
+        token = start_registration(
+            email=email, display_name=form.display_name.data, password=form.password.data or ""
+        )
+        send_registration_mail(email=email, token=token)
+        return redirect(url_for("auth.registration_sent"), 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.get("/register/sent")
+def registration_sent() -> str:
+    """The one answer to a valid registration: look in your mailbox."""
+    if not current_app.config["OPEN_REGISTRATION"]:
+        abort(404)
+    return render_template("auth/registration_sent.html")
+
+
+@bp.route("/register/confirm", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def confirm_registration() -> Response | tuple[str, int]:
+    """Finish open registration from the mailed link ``/auth/register/confirm#<code>``.
+
+    The code stays in the fragment, out of server logs; a script copies it into the
+    form, which creates the account and signs it in.
+    """
+    if not current_app.config["OPEN_REGISTRATION"]:
+        abort(404)
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
         try:
-            user = create_user(
-                email=form.email.data or "",
-                display_name=form.display_name.data,
-                password=form.password.data,
-            )
+            user = finish_registration(form.token.data or "")
         except AccountError:
-            form.email.errors = [_("This e-mail cannot be used. Sign in instead?")]
+            form.token.errors = [
+                _(
+                    "This link does not work: it is incomplete, older than two days or "
+                    "already used. Sign in, or register again."
+                )
+            ]
         else:
             db.session.commit()
             _start_session(user)
             return redirect(url_for("organize.index"), 303)
     status = 422 if form.errors else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/confirm_registration.html", form=form), status

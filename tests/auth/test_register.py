@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from app import clock, mail
 from app.extensions import db
 from app.models import Role, User
 from tests.auth.signin import is_signed_in
-from tests.conftest import csrf_token
+from tests.conftest import DEFAULT_NOW, csrf_token
 from tests.factories import PASSWORD, make_user
 
 OPEN = {"OPEN_REGISTRATION": True}
@@ -35,6 +40,39 @@ def _user_count() -> int:
     return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    """The mails sent: (recipient, subject, body)."""
+    messages: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(mail, "send_message", lambda *message: messages.append(message))
+    return messages
+
+
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every password Argon2 hashed, by any hasher."""
+    passwords: list[str] = []
+    real_hash = PasswordHasher.hash
+
+    def spy(hasher: PasswordHasher, password: str | bytes, **kwargs: Any) -> str:
+        passwords.append(str(password))
+        return real_hash(hasher, password, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "hash", spy)
+    return passwords
+
+
+def _confirm_link(body: str) -> str:
+    match = re.search(r"http://localhost/auth/register/confirm#([A-Za-z0-9_.\-]+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def _confirm(client: FlaskClient, code: str) -> Any:
+    token = csrf_token(client, "/auth/register/confirm")
+    return client.post("/auth/register/confirm", data={"token": code, "csrf_token": token})
+
+
 def _valid_without_token() -> dict[str, str]:
     return {
         "email": "new@example.org",
@@ -56,9 +94,23 @@ def test_registration_is_absent_by_default(client: FlaskClient, method: str) -> 
 
 
 @pytest.mark.parametrize("app_overrides", [OPEN])
-def test_open_registration_creates_a_signed_in_organizer(client: FlaskClient) -> None:
+def test_open_registration_creates_a_signed_in_organizer_from_the_mailed_link(
+    client: FlaskClient, sent: list[tuple[str, str, str]]
+) -> None:
     assert 'href="/auth/register"' in client.get("/auth/login").get_data(as_text=True)
     response = client.post("/auth/register", data=_form(client, email=" New@Example.org"))
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/auth/register/sent"
+    assert "Check your e-mail" in client.get("/auth/register/sent").get_data(as_text=True)
+    assert not is_signed_in(client)
+    assert _user_count() == 0  # nothing until the address's owner follows the link
+    ((recipient, subject, body),) = sent
+    assert (recipient, subject) == ("new@example.org", "Your Vigil organizer account")
+    assert PASSWORD not in body
+    code = _confirm_link(body)
+    page = client.get("/auth/register/confirm").get_data(as_text=True)
+    assert "data-fragment-token" in page
+    response = _confirm(client, code)
     assert response.status_code == 303
     assert response.headers["Location"] == "/organize/"
     assert is_signed_in(client)
@@ -109,12 +161,69 @@ def test_bad_input_is_shown_back_with_the_typed_email(client: FlaskClient) -> No
 
 
 @pytest.mark.parametrize("app_overrides", [OPEN])
-def test_taken_email_is_refused(client: FlaskClient) -> None:
-    make_user(email="new@example.org")
-    response = client.post("/auth/register", data=_form(client, email="NEW@example.org"))
-    assert response.status_code == 422
+def test_a_taken_email_gets_the_same_answer_and_the_same_work(
+    app: Flask, sent: list[tuple[str, str, str]], hashed: list[str]
+) -> None:
+    make_user(email="taken@example.org")
+    hashed.clear()
+    answers = []
+    for email in ("free@example.org", "TAKEN@example.org"):
+        client = app.test_client()
+        response = client.post("/auth/register", data=_form(client, email=email))
+        follow = client.get(response.headers["Location"])
+        answers.append(
+            (response.status_code, response.headers["Location"], response.get_data(), follow.data)
+        )
+        assert not is_signed_in(client)
+    assert answers[0] == answers[1]
+    # The password was hashed on both paths: the same Argon2 work, whatever the e-mail.
+    assert hashed == [PASSWORD, PASSWORD]
+    # Both addresses get a mail with the same subject; the owner of the taken one is
+    # told to sign in, and no second account appears.
+    assert [(recipient, subject) for recipient, subject, _body in sent] == [
+        ("free@example.org", "Your Vigil organizer account"),
+        ("taken@example.org", "Your Vigil organizer account"),
+    ]
+    assert "/auth/register/confirm" in sent[0][2]
+    assert "/auth/register/confirm" not in sent[1][2]
+    assert "http://localhost/auth/login" in sent[1][2]
     assert _user_count() == 1
+
+
+@pytest.mark.parametrize("app_overrides", [OPEN])
+def test_a_confirmation_link_works_once(
+    app: Flask, client: FlaskClient, sent: list[tuple[str, str, str]]
+) -> None:
+    client.post("/auth/register", data=_form(client))
+    code = _confirm_link(sent[0][2])
+    assert _confirm(client, code).status_code == 303
+    again = _confirm(app.test_client(), code)
+    assert again.status_code == 422
+    assert "This link does not work" in again.get_data(as_text=True)
+    assert _user_count() == 1
+
+
+@pytest.mark.parametrize("app_overrides", [OPEN])
+@pytest.mark.parametrize("change", ["forged", "expired"])
+def test_a_forged_or_expired_confirmation_link_creates_nothing(
+    client: FlaskClient, sent: list[tuple[str, str, str]], change: str
+) -> None:
+    client.post("/auth/register", data=_form(client))
+    code = _confirm_link(sent[0][2])
+    if change == "forged":
+        code = code[:-3] + ("AAA" if not code.endswith("AAA") else "BBB")
+    else:
+        clock.freeze(DEFAULT_NOW + timedelta(days=2, seconds=1))
+    response = _confirm(client, code)
+    assert response.status_code == 422
+    assert "This link does not work" in response.get_data(as_text=True)
+    assert _user_count() == 0
     assert not is_signed_in(client)
+
+
+@pytest.mark.parametrize("path", ["/auth/register/sent", "/auth/register/confirm"])
+def test_the_registration_pages_are_absent_by_default(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 404
 
 
 @pytest.mark.parametrize("app_overrides", [OPEN])
