@@ -218,6 +218,29 @@ def upcoming_occurrences(event: Event, limit: int) -> list[Occurrence]:
     )
 
 
+def upcoming_occurrence_count(event: Event) -> int:
+    """How many of the event's dates have not ended yet."""
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Occurrence)
+        .where(Occurrence.event_id == event.id, Occurrence.ends_at > now_utc())
+    )
+    return count or 0
+
+
+def all_occurrences(event: Event) -> tuple[list[Occurrence], list[Occurrence]]:
+    """Every date of the event: (upcoming, soonest first; over, latest first)."""
+    rows = db.session.scalars(
+        select(Occurrence).where(Occurrence.event_id == event.id).order_by(Occurrence.starts_at)
+    )
+    now = now_utc()
+    upcoming: list[Occurrence] = []
+    over: list[Occurrence] = []
+    for occurrence in rows:
+        (upcoming if occurrence.ends_at > now else over).append(occurrence)
+    return upcoming, over[::-1]
+
+
 def _may_manage(event: Event, user: User | None) -> bool:
     if user is None or not user.is_authenticated:
         return False

@@ -10,8 +10,10 @@ from app.events import bp
 from app.events.filters import FilterForm, read_filters
 from app.events.panels import EVENT_PAGE, LIST_PAGE, EventPage, ListPage
 from app.events.queries import (
+    all_occurrences,
     get_public_event_or_404,
     upcoming_listings,
+    upcoming_occurrence_count,
     upcoming_occurrences,
 )
 from app.markdown import render_markdown
@@ -32,6 +34,19 @@ def index() -> tuple[str, int] | str:
     return render_template("events/index.html", form=form, page=page, args=args, panels=panels)
 
 
+# The event page shows this many dates; "and N more" links to the full list.
+DATES_ON_EVENT_PAGE = 12
+
+
+@bp.get("/events/<slug>/dates")
+def dates(slug: str) -> str:
+    """Every date of an event (a series has up to a year of them), in venue time."""
+    viewer = current_user if current_user.is_authenticated else None
+    event = get_public_event_or_404(slug, viewer)
+    upcoming, over = all_occurrences(event)
+    return render_template("events/dates.html", event=event, upcoming=upcoming, over=over)
+
+
 @bp.get("/events/<slug>")
 def show(slug: str) -> str:
     """One event: when (venue time), where, what, who organizes it, its status.
@@ -40,13 +55,14 @@ def show(slug: str) -> str:
     """
     viewer = current_user if current_user.is_authenticated else None
     event = get_public_event_or_404(slug, viewer)
-    occurrences = upcoming_occurrences(event, limit=12)
+    occurrences = upcoming_occurrences(event, limit=DATES_ON_EVENT_PAGE)
     locale = str(get_locale())
     place = place_line(event.venue, locale)
     return render_template(
         "events/show.html",
         event=event,
         occurrences=occurrences,
+        more_dates=max(upcoming_occurrence_count(event) - len(occurrences), 0),
         description_html=render_markdown(event.description),
         country=country_name(event.venue.country_code, locale),
         panels=EVENT_PAGE.render(EventPage(event=event, occurrences=occurrences, place=place)),
