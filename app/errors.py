@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -143,5 +144,30 @@ def init_app(app: Flask) -> None:
         # input (SQLAlchemy and the database quote the offending values), so only the
         # type and the stack frames are logged (design/security.md T49).
         frames = "".join(traceback.format_tb(error.__traceback__))
-        log.error("unhandled %s\n%s", type(error).__name__, frames.rstrip())
+        log.error("unhandled %s%s\n%s", type(error).__name__, _driver_error(error), frames.rstrip())
         return render_error(InternalServerError.code)
+
+
+def _driver_error(error: BaseException) -> str:
+    """For a database error, " (<driver's exception class> <error code>)", else "".
+
+    The code tells an operator "database is locked" (SQLITE_BUSY) or a serialization
+    failure (SQLSTATE 40001) from a bug. Only the class and the code: the driver's
+    message can quote the values that failed (PostgreSQL's "Key (email)=(…)").
+    """
+    if not isinstance(error, DBAPIError) or error.orig is None:
+        return ""
+    orig = error.orig
+    driver = f"{type(orig).__module__}.{type(orig).__qualname__}"
+    # sqlite3 (Python 3.11+): the extended result code's name, such as SQLITE_BUSY.
+    code = getattr(orig, "sqlite_errorname", None)
+    if code is None:
+        # psycopg 3: sqlstate (also in diag); psycopg2: pgcode.
+        diag = getattr(orig, "diag", None)
+        code = (
+            getattr(orig, "sqlstate", None)
+            or getattr(diag, "sqlstate", None)
+            or getattr(orig, "pgcode", None)
+        )
+        code = f"SQLSTATE {code}" if code else None
+    return f" ({driver} {code or 'without code'})"

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.auth.services import AccountError, create_user, get_user_by_email, set_active, set_password
+from app.db import writer_transactions, writes_database
 from app.extensions import db
 from app.models import Role, User
 from app.text import TextError, clean_text
@@ -53,6 +54,7 @@ def _get_user(email: str) -> User:
 @click.option("--admin", "is_admin", is_flag=True, help="Give the account the admin role.")
 @click.option("--name", "display_name", default=None, help="Display name (default: e-mail's name).")
 @with_appcontext
+@writes_database
 def create_command(email: str, is_admin: bool, display_name: str | None) -> None:
     """Create an account, asking for its password twice."""
     try:
@@ -84,15 +86,20 @@ def create_command(email: str, is_admin: bool, display_name: str | None) -> None
 @with_appcontext
 def set_password_command(email: str) -> None:
     """Set a new password (ends every session of the account)."""
-    user = _get_user(email)
-    set_password(user, _ask_password())
-    db.session.commit()
+    _get_user(email)  # an unknown e-mail is refused before the password is asked
+    password = _ask_password()
+    db.session.rollback()  # no transaction stays open while someone types
+    with writer_transactions():
+        user = _get_user(email)
+        set_password(user, password)
+        db.session.commit()
     click.echo(f"Password changed for {user.email}.")
 
 
 @users.command("deactivate")
 @click.argument("email")
 @with_appcontext
+@writes_database
 def deactivate_command(email: str) -> None:
     """Deactivate an account and end its sessions at once."""
     user = _get_user(email)

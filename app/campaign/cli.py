@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from app import PROJECT_ROOT
 from app.campaign.queries import pinned_statement
 from app.campaign.services import StatementFileError, parse_statement_file, pin_statement
+from app.db import writes_database
 from app.extensions import db
 
 DEFAULT_STATEMENT_PATH = PROJECT_ROOT / "data" / "statement.md"
@@ -31,6 +32,7 @@ def statement() -> None:
     "--force", is_flag=True, help="Pin the file as a new version even if one is pinned already."
 )
 @with_appcontext
+@writes_database
 def load_command(path: Path, force: bool) -> None:
     """Pin the statement from PATH (default: data/statement.md) if none is pinned yet.
 

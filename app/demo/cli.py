@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from app.db import writes_database
 from app.demo.services import events_exist, seed_events
 from app.extensions import db
 
@@ -19,6 +20,7 @@ def demo() -> None:
 @click.option("--force", is_flag=True, help="Add events even if some exist.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if events exist.")
 @with_appcontext
+@writes_database
 def seed_command(count: int, force: bool, if_empty: bool) -> None:
     """Create a demo organizer and COUNT upcoming events at real missions."""
     if events_exist() and not force:

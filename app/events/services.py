@@ -141,11 +141,9 @@ def _lock_for_waitlist(event: Event) -> None:
     PostgreSQL: ``SELECT … FOR UPDATE`` on the event row, the lock every RSVP write
     takes first (app.rsvp.services), so no RSVP is added or resized between the count
     and the promotions of ``event_capacity_raised``'s receiver. SQLite: the clause is
-    dropped, and none is needed: this request already reads in a transaction, and
-    SQLite refuses to let a transaction write if another one committed since it began
-    reading (SQLITE_BUSY_SNAPSHOT). The edit then fails instead of promoting from a
-    stale count; taking BEGIN IMMEDIATE here would mean rolling back the view's
-    transaction, which a service that flushes must not do.
+    dropped, and none is needed: the edit's request (a POST) began its transaction
+    with ``BEGIN IMMEDIATE`` (app.db.configure_sqlite), so it holds the database's
+    one write lock from its first read, and no RSVP is written until it commits.
     """
     db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
 

@@ -7,6 +7,7 @@ import logging
 import click
 from flask.cli import AppGroup
 
+from app.db import writes_database
 from app.extensions import db
 from app.rsvp.notices import send_pending
 from app.rsvp.services import purge_ended_events
@@ -36,6 +37,7 @@ def checkpoint_sqlite() -> bool:
 
 
 @rsvp.command("purge")
+@writes_database
 def purge_command() -> None:
     """Delete RSVPs and notices of events that ended more than 24 hours ago."""
     result = purge_ended_events()
@@ -54,6 +56,7 @@ def purge_command() -> None:
 
 
 @rsvp.command("send-notices")
+@writes_database
 def send_notices_command() -> None:
     """Send the e-mail notices waiting in the outbox (retries failed ones)."""
     report = send_pending()

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from app import PROJECT_ROOT
+from app.db import writes_database
 from app.extensions import db
 from app.venues.importer import import_missions
 
@@ -27,6 +28,7 @@ def venues() -> None:
     type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
 )
 @with_appcontext
+@writes_database
 def import_command(path: Path | None) -> None:
     """Create or update missions from PATH (default: the bundled data/iran_missions.csv).
 

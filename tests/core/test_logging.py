@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import text
 
 from app.extensions import db, limiter
 from app.models import User
-from tests.conftest import TEST_REDIS_URL, csrf_token
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, csrf_token
+from tests.factories import make_user
 
 CANARY_EMAIL = "canary-7f3a@example.org"
 CANARY_NAME = "Canary Name 7f3a"
@@ -121,3 +124,47 @@ def test_database_errors_are_logged_without_their_parameters(
     assert "IntegrityError" in logged, "no traceback was logged: the check would prove nothing"
     assert CANARY_EMAIL not in logged
     assert CANARY_NAME not in logged
+
+
+def _unhandled_lines(app_logs: pytest.LogCaptureFixture) -> list[str]:
+    """The first line of each "unhandled" error record (the rest is the stack)."""
+    messages = (record.getMessage() for record in app_logs.records if record.name == "app.errors")
+    return [message.splitlines()[0] for message in messages if message.startswith("unhandled")]
+
+
+def test_database_errors_are_logged_with_the_drivers_code(
+    failing_query_app: Flask, app_logs: pytest.LogCaptureFixture
+) -> None:
+    """An operator tells a broken constraint or a locked database from a bug by the code."""
+    response = failing_query_app.test_client().get("/__test__/duplicate")
+    assert response.status_code == 500
+    if db.engine.dialect.name == "sqlite":
+        expected = "unhandled IntegrityError (sqlite3.IntegrityError SQLITE_CONSTRAINT_UNIQUE)"
+    else:
+        expected = "unhandled IntegrityError (psycopg.errors.UniqueViolation SQLSTATE 23505)"
+    assert _unhandled_lines(app_logs) == [expected]
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite's write lock")
+def test_a_locked_sqlite_database_is_named_in_the_log(
+    app: Flask, app_logs: pytest.LogCaptureFixture
+) -> None:
+    def write() -> str:
+        # No waiting for the lock, so the request fails at once instead of in 15 s.
+        db.session.execute(text("PRAGMA busy_timeout=0"))
+        db.session.execute(text("UPDATE users SET display_name = :name"), {"name": CANARY_NAME})
+        return "unreachable"
+
+    app.add_url_rule("/__test__/write", "write", write)
+    make_user()
+    holder = sqlite3.connect(db.engine.url.database or "", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing
+        response = app.test_client().get("/__test__/write")
+    finally:
+        holder.close()
+    assert response.status_code == 500
+    assert _unhandled_lines(app_logs) == [
+        "unhandled OperationalError (sqlite3.OperationalError SQLITE_BUSY)"
+    ]
+    assert CANARY_NAME not in app_logs.text
