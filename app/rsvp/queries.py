@@ -75,6 +75,7 @@ class RsvpRow:
     party_size: int
     status: RsvpStatus
     created_on: date
+    rsvp_id: int  # for the organizer's "remove" button; the CSV leaves it out
 
 
 def attendance(event_id: int) -> Attendance:
@@ -157,13 +158,19 @@ def waitlist_position(rsvp: Rsvp) -> int | None:
 def event_rsvps(event_id: int) -> list[RsvpRow]:
     """The event's RSVPs for its organizers: going first, then the waiting list in order."""
     rows = db.session.execute(
-        select(Rsvp.display_name, Rsvp.party_size, Rsvp.status, Rsvp.created_on)
+        select(Rsvp.display_name, Rsvp.party_size, Rsvp.status, Rsvp.created_on, Rsvp.id)
         .where(Rsvp.event_id == event_id)
         .order_by(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.id)
     ).all()
     return [
-        RsvpRow(display_name=name, party_size=size, status=status, created_on=created_on)
-        for name, size, status, created_on in rows
+        RsvpRow(
+            display_name=name,
+            party_size=size,
+            status=status,
+            created_on=created_on,
+            rsvp_id=rsvp_id,
+        )
+        for name, size, status, created_on, rsvp_id in rows
     ]
 
 

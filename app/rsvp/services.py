@@ -1,6 +1,6 @@
 """RSVP operations that keep capacity exact under concurrency.
 
-``create_rsvp``, ``change_party_size`` and ``cancel_rsvp`` own their transaction
+``create_rsvp``, ``change_party_size``, ``cancel_rsvp`` and ``remove_rsvp`` own their transaction
 (STYLE.md rule 2's exception): they take the event's write lock first, count,
 write and commit, so two requests can never both take the last place. On SQLite
 the lock is ``BEGIN IMMEDIATE`` (the database's single writer lock); on
@@ -245,6 +245,35 @@ def cancel_rsvp(rsvp_id: int) -> list[Rsvp]:
         db.session.rollback()
         raise
     log.info("rsvp %s cancelled; %s promoted", rsvp_id, len(promoted))
+    return promoted
+
+
+def remove_rsvp(event_id: int, rsvp_id: int) -> list[Rsvp]:
+    """Take an RSVP off its event's list for the organizer, and promote who now fits. Commits.
+
+    The RSVP is deleted at once, with any e-mail address, as on a cancellation;
+    the promoted are told by mail after the commit (their notices are queued in
+    this transaction). The removed supporter is not mailed: a notice would tell
+    whoever gave the address what the organizer did, and a flood's addresses
+    need no answer. Their private link then answers like an unknown one.
+
+    Returns the promoted RSVPs. Raises RsvpNotFoundError if the event has no such
+    RSVP (any more), RsvpClosedError once the event has started, was cancelled
+    or is a draft: nobody is promoted to an event that no longer takes RSVPs.
+    """
+    try:
+        event = _check_open(_locked_event(event_id), now_utc())
+        rsvp = db.session.get(Rsvp, rsvp_id)
+        if rsvp is None or rsvp.event_id != event.id:
+            raise RsvpNotFoundError
+        db.session.delete(rsvp)
+        db.session.flush()
+        promoted = promote_waitlist(event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    log.info("rsvp %s removed from event %s; %s promoted", rsvp_id, event_id, len(promoted))
     return promoted
 
 

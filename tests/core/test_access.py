@@ -59,7 +59,7 @@ def test_guarded_rules_exist(app: Flask) -> None:
     organize = {rule.endpoint for rule in _rules(app, "/organize")}
     assert {"organize.index", "organize.edit"} <= organize
     # The RSVP package's own organizer routes (a child blueprint) are walked too.
-    assert {"rsvp.organize.index", "rsvp.organize.export"} <= organize
+    assert {"rsvp.organize.index", "rsvp.organize.export", "rsvp.organize.remove"} <= organize
     assert {"admin.organizers", "admin.revoke_invite"} <= {
         rule.endpoint for rule in _rules(app, "/admin")
     }

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Event, OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp import notices
 from app.rsvp.services import cancel_rsvp
-from tests.conftest import signed_in
+from tests.conftest import csrf_token, signed_in
 from tests.events.forms import event_form, post_event
 from tests.factories import berlin_embassy, hamburg_consulate, make_event, make_rsvp
 
@@ -416,6 +416,27 @@ def test_promotion_by_raised_capacity_is_mailed(client: FlaskClient, smtp: SmtpS
     db.session.expire_all()
     statuses = db.session.scalars(select(Rsvp.status).where(Rsvp.event_id == event.id))
     assert set(statuses) == {RsvpStatus.GOING}
+
+
+def test_removal_by_the_organizer_is_mailed_to_who_moves_up_only(
+    client: FlaskClient, smtp: SmtpSink
+) -> None:
+    event = _organizer_event(client, capacity=2)
+    removed = _rsvp(event, "removed@example.org", party_size=2)
+    _rsvp(event, "waiting@example.org", party_size=2)
+    token = csrf_token(client, f"/organize/events/{event.id}/rsvps")
+    response = client.post(
+        f"/organize/events/{event.id}/rsvps/{removed}/remove", data={"csrf_token": token}
+    )
+    assert response.status_code == 303
+    # Mailed once the removal committed, by the request's after-request hook.
+    [item] = smtp.received
+    _assert_clean_headers(item, "waiting@example.org")
+    assert item.message["Subject"] == SUBJECT_PROMOTED
+    # The removed supporter hears nothing, and the address is gone with the RSVP.
+    assert smtp.to("removed@example.org") == []
+    assert _outbox() == []
+    assert db.session.scalar(select(func.count()).where(Rsvp.email == "removed@example.org")) == 0
 
 
 # --- the manage link -------------------------------------------------------------------
