@@ -9,7 +9,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 SECRET_FILE := instance/secret_key
 
-.PHONY: run serve setup admin test test-fast lint fmt bench translations messages browser clean
+.PHONY: run serve setup admin test test-fast lint fmt bench translations messages browser clean lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,21 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d app/translations
+
+# The production install, pinned with hashes (README, Deploying). Run after changing the
+# dependencies in pyproject.toml; pins stay as they are unless UPGRADE=1. pip-tools goes
+# into the venv only when this is run.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
+	  --output-file requirements.lock pyproject.toml
+
+# Known vulnerabilities in the locked production packages. Asks the network (PyPI's
+# advisory data), so it is not part of `make test`; pip-audit is installed when this is run.
+audit: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip -r requirements.lock
 
 # After changing marked strings: refresh the template and the catalogs, then translate.
 messages: $(VENV)/.installed
