@@ -66,13 +66,15 @@ setup: $(VENV)/.installed translations $(SECRET_FILE)
 	$(FLASK) statement load
 	$(FLASK) demo seed --if-empty
 
+# --preload: gunicorn's master creates the app once and the workers inherit it, with the
+# random secret of the rate-limit keys (app/privacy.py), held only in memory.
 run: setup
 	@echo
 	@echo "Vigil is starting on http://$(HOST):$(PORT)/"
 	@echo "Create the first admin in another terminal with:"
 	@echo "  make admin EMAIL=you@example.org NAME='Your name'"
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --no-control-socket --access-logfile - \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --preload --no-control-socket --access-logfile - \
 	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s' wsgi:app
 
 # The first admin account of a local installation (asks for the password twice).

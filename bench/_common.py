@@ -312,7 +312,8 @@ def _serve(app: str, cwd: Path, env: Mapping[str, str]) -> Iterator[tuple[int, i
         sock.bind((HOST, 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers"]
-    command += [str(WORKERS), "--worker-class", "sync", "--no-control-socket"]
+    # --preload as in `make run`: the master creates the app (and the rate-limit keys' secret).
+    command += [str(WORKERS), "--worker-class", "sync", "--no-control-socket", "--preload"]
     command += ["--log-level", "warning", app]
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=log, stderr=log)

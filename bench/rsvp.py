@@ -38,6 +38,7 @@ from _common import (
 
 DONE_PATH, SESSION_COOKIE = "/rsvp/done", "vigil"  # the cookie's name without Secure cookies
 RSVP_RATE_LIMIT = "1000000 per hour"
+RSVP_EVENT_RATE_LIMIT = "1000000 per day"  # all clients RSVP to one event from one address
 RSVPS_PER_S_TARGET, TARGET_CONNECTIONS = 500, 50  # from the issue, on PostgreSQL
 PARTY_SIZES = (1, 2, 1, 3, 1, 2, 4, 1, 2, 5)  # in turn by client: mostly one or two people
 RACE_CAPACITY, RACE_TAKEN = 10, (3, 4)  # parties going before a race: 3 places are left
@@ -227,7 +228,11 @@ def run(args: argparse.Namespace) -> int:
         "races": Load(f"{args.races} races of {args.connections} clients for 3 of 10 places", ""),
         "hello_last": hello_route("last"),
     }
-    with scratch(args, VIGIL_RSVP_RATE_LIMIT=RSVP_RATE_LIMIT) as s:
+    limits = {
+        "VIGIL_RSVP_RATE_LIMIT": RSVP_RATE_LIMIT,
+        "VIGIL_RSVP_EVENT_RATE_LIMIT": RSVP_EVENT_RATE_LIMIT,
+    }
+    with scratch(args, **limits) as s:
         measured, warmup, in_process, *race_slugs = create_events(s, args.capacity, args.races)
         s.analyze()
         with gunicorn(s.env, args) as server:
@@ -261,7 +266,8 @@ def run(args: argparse.Namespace) -> int:
     apply_baseline(routes)
 
     print(
-        f"\nThe server ran with VIGIL_RSVP_RATE_LIMIT={RSVP_RATE_LIMIT!r}. Each client has its"
+        f"\nThe server ran with VIGIL_RSVP_RATE_LIMIT={RSVP_RATE_LIMIT!r} and"
+        f" VIGIL_RSVP_EVENT_RATE_LIMIT={RSVP_EVENT_RATE_LIMIT!r}. Each client has its"
         " own session; an RSVP made = 303 to /rsvp/done (not followed).\nMeasured event:"
         f" answers {answers}; in the database {event}."
     )

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import logging
 import os
+import re
+import shlex
 import subprocess
 import sys
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from gunicorn.config import Config
 
 from app import PROJECT_ROOT, clock
 from app.extensions import limiter
@@ -244,3 +247,28 @@ def test_keys_change_every_day(app: Flask) -> None:
     today = pseudonym("192.0.2.7")
     clock.freeze(DEFAULT_NOW.replace(day=DEFAULT_NOW.day + 1))
     assert pseudonym("192.0.2.7") != today
+
+
+# --- gunicorn creates the secret in its master -------------------------------------------
+
+
+def _gunicorn_options(command_line: str) -> Any:
+    """gunicorn's own reading of the options of ``command_line`` (make's $(…) as words)."""
+    plain = re.sub(r"\$\(\w+\)", "x", command_line.replace("\\\n", " "))
+    words = shlex.split(plain)
+    start = next(n for n, word in enumerate(words) if word.endswith("gunicorn")) + 1
+    return Config().parser().parse_args(words[start:])
+
+
+def test_every_gunicorn_we_ship_preloads_the_app() -> None:
+    """Without --preload each worker would make its own secret: budgets split per worker."""
+    recipe = (PROJECT_ROOT / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    make_run = re.search(r"\$\(BIN\)/gunicorn(?:.*\\\n)*.*", recipe)
+    assert make_run is not None
+    assert _gunicorn_options(make_run.group(0)).preload_app
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    services = re.findall(r"^ExecStart=(.*gunicorn.*)$", readme, flags=re.MULTILINE)
+    assert services
+    assert all(_gunicorn_options(service).preload_app for service in services)
+    bench = (PROJECT_ROOT / "bench" / "_common.py").read_text()
+    assert '"--preload"' in bench.split("def _serve", 1)[1].split("\ndef ", 1)[0]
