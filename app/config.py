@@ -53,8 +53,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OPEN_REGISTRATION", bool, False, "Let anyone create an organizer account."),
     Setting("SECURE_COOKIES", bool, True, "Send cookies only over HTTPS (__Host- prefix)."),
     Setting("TRUSTED_PROXIES", int, 0, "Reverse proxies in front of the app (ProxyFix hops)."),
-    Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Login attempts per client."),
-    Setting("LOGIN_ACCOUNT_RATE_LIMIT", str, "5 per minute", "Login attempts per account."),
+    Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Sign-in attempts per client."),
+    Setting(
+        "LOGIN_ACCOUNT_RATE_LIMIT",
+        str,
+        "5 per minute",
+        "Failed sign-ins per account from one client; other clients are not affected.",
+    ),
+    Setting(
+        "LOGIN_DELAY_AFTER",
+        int,
+        5,
+        "Failed sign-ins on one account in an hour after which each failing client must wait.",
+    ),
+    Setting("LOGIN_DELAY_MAX", int, 60, "Longest such wait in seconds (it doubles from 1 s)."),
     Setting("RSVP_RATE_LIMIT", str, "10 per hour", "New RSVPs per client."),
     Setting("RSVP_EVENT_RATE_LIMIT", str, "2 per day", "New RSVPs per client to one event."),
     Setting("MANAGE_RATE_LIMIT", str, "30 per minute", "Manage-link attempts per client."),
@@ -224,6 +236,10 @@ def validate(values: Mapping[str, Any]) -> None:
         "MAP_BUILD_RATE_LIMIT",
     ):
         _check_rate_limit(key, values[key])
+    if not 1 <= values["LOGIN_DELAY_AFTER"] <= 1000:
+        raise ConfigError("VIGIL_LOGIN_DELAY_AFTER must be between 1 and 1000.")
+    if not 1 <= values["LOGIN_DELAY_MAX"] <= 3600:
+        raise ConfigError("VIGIL_LOGIN_DELAY_MAX must be between 1 and 3600 seconds.")
     if values["LOG_LEVEL"].upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("VIGIL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
     if values["TILE_URL"]:

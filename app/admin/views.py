@@ -24,6 +24,7 @@ from app.auth.services import (
     list_open_invites,
     revoke_invite,
 )
+from app.auth.throttle import failed_sign_ins
 from app.campaign.queries import get_statement_version_or_404, pinned_statement, statement_history
 from app.campaign.services import pin_statement
 from app.extensions import db, login_manager
@@ -52,10 +53,12 @@ def _admin() -> User:
 def _organizers_page(
     form: InviteForm, *, status: int = 200, invite: Invite | None = None, link: str | None = None
 ) -> tuple[str, int]:
+    accounts = list_accounts()
     page = render_template(
         "admin/organizers.html",
         form=form,
-        accounts=list_accounts(),
+        accounts=accounts,
+        failed_sign_ins=failed_sign_ins(accounts),
         invites=list_open_invites(),
         me=_admin(),
         new_invite=invite,
@@ -66,7 +69,10 @@ def _organizers_page(
 
 @bp.get("/organizers")
 def organizers() -> tuple[str, int]:
-    """Accounts with role and state, open invitations, and the invitation form."""
+    """Accounts with role, state and recent failed sign-ins, open invitations, the invitation form.
+
+    Failed sign-ins are counts per account; which clients failed is never shown.
+    """
     return _organizers_page(InviteForm())
 
 

@@ -7,6 +7,7 @@ import hmac
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
 from app.auth import bp
@@ -23,15 +24,14 @@ from app.auth.services import (
     end_sessions,
     find_valid_invite,
     finish_registration,
-    normalize_email,
     send_registration_mail,
     start_registration,
 )
+from app.auth.throttle import forget_login_failures, login_wait_seconds, record_login_failure
 from app.clock import now_utc
 from app.extensions import db, limiter, login_manager
 from app.forms import EmptyForm
 from app.models import User
-from app.privacy import pseudonym
 from app.safe_redirect import safe_next
 
 login_manager.login_view = "auth.login"
@@ -53,11 +53,6 @@ def _load_user(session_id: str) -> User | None:
     return user
 
 
-def _login_account_key() -> str:
-    """Per-account throttle key, so one attacker cannot lock everyone out (SecureDrop)."""
-    return pseudonym("login:" + normalize_email(request.form.get("email", "")))
-
-
 def _start_session(user: User) -> None:
     # A fresh session on login defeats fixation (design/security.md T23).
     session.clear()
@@ -68,23 +63,29 @@ def _start_session(user: User) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
-    key_func=_login_account_key,
-    methods=["POST"],
-)
 def login() -> Response | tuple[str, int] | str:
-    """Sign in. Wrong e-mail and wrong password get the same answer."""
+    """Sign in. Wrong e-mail and wrong password get the same answer.
+
+    429 with Retry-After when this client failed too often on this account
+    (app.auth.throttle); clients that have not been failing are never held back
+    by others' failures on the account.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("organize.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        wait = login_wait_seconds(email)
+        if wait:
+            raise TooManyRequests(retry_after=wait)
+        user = authenticate(email, form.password.data or "")
         if user is not None:
             db.session.commit()  # a rehash may have changed the stored hash
+            forget_login_failures(email)
             _start_session(user)
             target = safe_next(request.args.get("next"), url_for("organize.index"))
             return redirect(target, 303)
+        record_login_failure(email)
         form.password.errors = [_("The e-mail or the password is wrong.")]
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status

@@ -195,7 +195,9 @@ def test_unknown_email_and_wrong_password_take_similar_time(
 ) -> None:
     # A loose bound that survives a busy machine; the exact guarantee is the call count above.
     app.config.update(
-        LOGIN_RATE_LIMIT="1000 per minute", LOGIN_ACCOUNT_RATE_LIMIT="1000 per minute"
+        LOGIN_RATE_LIMIT="1000 per minute",
+        LOGIN_ACCOUNT_RATE_LIMIT="1000 per minute",
+        LOGIN_DELAY_AFTER=1000,
     )
     user = make_user()
     known: list[float] = []
@@ -288,7 +290,10 @@ def test_behind_a_trusted_proxy_clients_are_told_apart(app: Flask) -> None:
     assert post_login(second, user.email, PASSWORD).status_code == 303
 
 
-def test_per_account_limit_does_not_lock_out_other_accounts(client: FlaskClient) -> None:
+def test_account_limit_stops_the_failing_client_only(app: Flask, client: FlaskClient) -> None:
+    # Per (account, client): the guesser is stopped on this account, even with the right
+    # password; its other accounts and the owner on another client are not (tests/auth/
+    # test_throttle.py has the attacks from many addresses).
     target = make_user()
     bystander = make_user()
     for _attempt in range(5):
@@ -297,12 +302,25 @@ def test_per_account_limit_does_not_lock_out_other_accounts(client: FlaskClient)
     _assert_throttled(post_login(client, target.email.upper(), PASSWORD))
     assert not is_signed_in(client)
     assert post_login(client, bystander.email, PASSWORD).status_code == 303
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "192.0.2.50"
+    assert post_login(owner, target.email, PASSWORD).status_code == 303
 
 
-def test_per_account_limit_treats_unknown_emails_like_known_ones(client: FlaskClient) -> None:
+def test_account_limit_treats_unknown_emails_like_known_ones(client: FlaskClient) -> None:
     for _attempt in range(5):
         assert post_login(client, "nobody@example.org", WRONG).status_code == 422
     _assert_throttled(post_login(client, "nobody@example.org", WRONG))
+
+
+@pytest.mark.parametrize(
+    "app_overrides", [{"LOGIN_ACCOUNT_RATE_LIMIT": "2 per minute", "LOGIN_DELAY_AFTER": 100}]
+)
+def test_account_limit_follows_configuration(client: FlaskClient) -> None:
+    user = make_user()
+    for _attempt in range(2):
+        assert post_login(client, user.email, WRONG).status_code == 422
+    _assert_throttled(post_login(client, user.email, PASSWORD))
 
 
 @pytest.mark.parametrize("app_overrides", [{"LOGIN_RATE_LIMIT": "3 per minute"}])
