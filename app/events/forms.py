@@ -22,7 +22,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.clock import now_utc
-from app.events.recurrence import MAX_SERIES_DAYS, LocalTimeError, series_dates, to_utc
+from app.events.recurrence import (
+    MAX_SERIES_DAYS,
+    LocalTimeError,
+    series_dates,
+    series_walls,
+    to_utc,
+)
 from app.events.services import EventInput
 from app.forms import CleanStringField, CleanTextAreaField
 from app.models import Event, EventKind, Repeat, Venue
@@ -199,7 +205,7 @@ class EventForm(FlaskForm):
         venue = self._check_venue()
         zone_name = self._zone_name(venue)
         starts, ends = self._check_times(zone_name)
-        repeat, until, skips = self._check_series(starts)
+        repeat, until, skips = self._check_series(starts, ends, zone_name)
         contact = self._check_contact()
         if (
             not fields_ok
@@ -287,7 +293,9 @@ class EventForm(FlaskForm):
             self.starts_at.errors = [_("The start must be within the next three years.")]
         return starts, ends
 
-    def _check_series(self, starts: datetime | None) -> tuple[Repeat, date | None, frozenset[date]]:
+    def _check_series(
+        self, starts: datetime | None, ends: datetime | None, zone_name: str | None
+    ) -> tuple[Repeat, date | None, frozenset[date]]:
         repeat = Repeat(self.repeat.data) if self.repeat.data in set(Repeat) else Repeat.NONE
         until = self.repeat_until.data
         skips = self._parse_skips()
@@ -309,7 +317,46 @@ class EventForm(FlaskForm):
                         date=strays[0].isoformat(),
                     )
                 ]
+            elif ends is not None and zone_name is not None:
+                self._check_series_clocks(starts, ends, repeat, until, skips, ZoneInfo(zone_name))
         return repeat, until, skips
+
+    def _check_series_clocks(
+        self,
+        starts: datetime,
+        ends: datetime,
+        repeat: Repeat,
+        until: date,
+        skips: frozenset[date],
+        zone: ZoneInfo,
+    ) -> None:
+        """The one-date rule for every date of the series (design/security.md T40).
+
+        A later date whose start or end falls in a clock change (a wall time that does not
+        exist, or happens twice) is refused, never silently moved: the organizer skips that
+        date or chooses another time.
+        """
+        duration = ends - starts
+        for wall in series_walls(starts, repeat, until, skips):
+            for moment in (wall, wall + duration):
+                try:
+                    to_utc(moment, zone)
+                except LocalTimeError as exc:
+                    day = wall.date().isoformat()
+                    if exc.kind == "nonexistent":
+                        message = _(
+                            "On %(date)s this time does not exist at the place: the clocks "
+                            "change that night. Skip that date or choose another time.",
+                            date=day,
+                        )
+                    else:
+                        message = _(
+                            "On %(date)s this time happens twice at the place: the clocks "
+                            "change that night. Skip that date or choose another time.",
+                            date=day,
+                        )
+                    self.skip_dates.errors = [message]
+                    return
 
     def _parse_skips(self) -> frozenset[date]:
         days: set[date] = set()

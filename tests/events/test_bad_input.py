@@ -291,3 +291,44 @@ def test_malformed_ids_are_404(client: FlaskClient, path: str) -> None:
 @pytest.mark.parametrize("slug", ["%00", "a%00b", "UPPER-case", "dots.and.more", "%E2%80%AE"])
 def test_impossible_slugs_are_404(client: FlaskClient, slug: str) -> None:
     assert client.get(f"/events/{slug}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("first", "until", "day", "message"),
+    [
+        # Sundays 02:30 in Berlin: the clocks skip 02:00–03:00 on 2027-03-28…
+        ("2027-03-21T02:30", "2027-04-04", "2027-03-28", "does not exist"),
+        # …and go through 02:00–03:00 twice on 2027-10-31.
+        ("2027-10-24T02:30", "2027-11-07", "2027-10-31", "happens twice"),
+    ],
+)
+def test_a_series_date_in_a_clock_change_is_refused_until_skipped(
+    client: FlaskClient, first: str, until: str, day: str, message: str
+) -> None:
+    signed_in(client)
+    venue = berlin_embassy()
+    series = {"repeat": "weekly", "repeat_until": until, "ends_at": first[:11] + "04:00"}
+    response = post_event(
+        client, "/organize/events/new", event_form(venue, starts_at=first, **series)
+    )
+    assert response.status_code == 422
+    assert f"On {day} this time {message} at the place" in response.get_data(as_text=True)
+    assert _event_count() == 0
+    skipped = event_form(venue, starts_at=first, skip_dates=day, **series)
+    assert post_event(client, "/organize/events/new", skipped).status_code == 303
+    assert _event_count() == 1
+
+
+def test_a_series_ending_in_a_clock_change_is_refused(client: FlaskClient) -> None:
+    signed_in(client)
+    venue = berlin_embassy()
+    form = event_form(
+        venue,
+        starts_at="2027-03-21T01:00",
+        ends_at="2027-03-21T02:30",
+        repeat="weekly",
+        repeat_until="2027-04-04",
+    )
+    response = post_event(client, "/organize/events/new", form)
+    assert response.status_code == 422
+    assert "On 2027-03-28 this time does not exist" in response.get_data(as_text=True)
