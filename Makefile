@@ -56,6 +56,8 @@ $(SECRET_FILE):
 export VIGIL_SECRET_KEY_FILE ?= $(CURDIR)/$(SECRET_FILE)
 # Local development serves plain HTTP on 127.0.0.1, where Secure cookies would not be sent.
 run setup: export VIGIL_SECURE_COOKIES ?= false
+# The address `make run` serves: links are built on it, requests for other hosts refused.
+run setup admin: export VIGIL_BASE_URL ?= http://$(HOST):$(PORT)
 # Without a mail server, notices are printed in the terminal of `make run`.
 run setup: export VIGIL_MAIL_CONSOLE ?= true
 

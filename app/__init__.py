@@ -34,8 +34,10 @@ def create_app(
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
+        # Never X-Forwarded-Host: the site's address is VIGIL_BASE_URL, and the Host
+        # header must name it (app.config sets TRUSTED_HOSTS), whoever forwarded it.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+            app.wsgi_app, x_for=hops, x_proto=hops
         )
 
     from app import cli, errors, httpcache, pagecache, privacy, web

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 # Values that appear in documentation and examples; a deployment using one is
 # as good as unprotected (design/security.md, T54).
@@ -27,6 +28,8 @@ KNOWN_EXAMPLE_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+# Without secure cookies (local plain-HTTP development) the address `make run` serves.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(Exception):
@@ -52,6 +55,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REDIS_URL", str, None, "Redis URL for rate limits and caches; memory if unset."),
     Setting("OPEN_REGISTRATION", bool, False, "Let anyone create an organizer account."),
     Setting("SECURE_COOKIES", bool, True, "Send cookies only over HTTPS (__Host- prefix)."),
+    Setting(
+        "BASE_URL",
+        str,
+        None,
+        "The site's public address (scheme and host); every absolute link is built on it.",
+    ),
     Setting("TRUSTED_PROXIES", int, 0, "Reverse proxies in front of the app (ProxyFix hops)."),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Sign-in attempts per client."),
     Setting(
@@ -145,7 +154,13 @@ def load_config(
             raise ConfigError(f"VIGIL_SECRET_KEY_FILE {path} cannot be read: {exc}.") from None
     if not values["DATABASE_URL"]:
         values["DATABASE_URL"] = f"sqlite:///{instance_path / 'vigil.db'}"
+    if not values["BASE_URL"] and not values["SECURE_COOKIES"]:
+        values["BASE_URL"] = DEVELOPMENT_BASE_URL
     validate(values)
+    values["BASE_URL"] = canonical_base_url(values["BASE_URL"])
+    # Flask answers 400 to a request for any other host, before routing: a forged
+    # Host reaches no view, cache or link (see app.urls).
+    values["TRUSTED_HOSTS"] = [urlsplit(values["BASE_URL"]).hostname]
 
     secure = values["SECURE_COOKIES"]
     values.update(
@@ -210,6 +225,14 @@ def validate(values: Mapping[str, Any]) -> None:
             f"VIGIL_SECRET_KEY must be a random string of at least {MIN_SECRET_LENGTH} characters."
         )
     _check_database_url(values["DATABASE_URL"])
+    if not values.get("BASE_URL"):
+        raise ConfigError(
+            "VIGIL_BASE_URL is not set. Set it to the address visitors use, e.g. "
+            "https://vigil.example.org: links in feeds and e-mails are built on it "
+            "('make run' sets it; with VIGIL_SECURE_COOKIES=false it defaults to "
+            f"{DEVELOPMENT_BASE_URL})."
+        )
+    canonical_base_url(values["BASE_URL"])
     redis_url = values.get("REDIS_URL")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("VIGIL_REDIS_URL must start with redis://, rediss:// or unix://.")
@@ -265,6 +288,46 @@ def tile_origin(url: str) -> str | None:
             "e.g. https://tiles.example.org/{z}/{x}/{y}.png."
         )
     return match.group(1)
+
+
+# A DNS name or an IPv4 address, in ASCII (an internationalised name in its xn-- form).
+_HOST_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+def canonical_base_url(url: str) -> str:
+    """``url`` as the site's one address: ``scheme://host[:port]``, lower case, no slash.
+
+    Raises ConfigError unless it is an http(s) URL with a host name (or IPv4 address)
+    and at most a port: a path, query, fragment or user name could not be carried by
+    the links built on it, and are refused rather than silently dropped.
+    """
+
+    def refuse(reason: str) -> ConfigError:
+        return ConfigError(
+            f"VIGIL_BASE_URL {reason}; it must be the site's address such as "
+            f"https://vigil.example.org, not {url!r}."
+        )
+
+    if any(char.isspace() or not char.isprintable() for char in url):
+        # urlsplit would quietly drop a tab or newline inside the host.
+        raise refuse("must not contain spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise refuse("is not a URL") from None
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if scheme not in {"http", "https"}:
+        raise refuse("must start with https:// (or http:// for local development)")
+    if parts.username is not None or parts.password is not None:
+        raise refuse("must not hold a user name or password")
+    if not _HOST_NAME.match(host):
+        raise refuse("must name a host (a DNS name or an IPv4 address)")
+    if port == 0:
+        raise refuse("has port 0")
+    if parts.path not in {"", "/"} or "?" in url or "#" in url:
+        raise refuse("must not have a path, query or fragment (Vigil is served at /)")
+    return f"{scheme}://{host}" if port is None else f"{scheme}://{host}:{port}"
 
 
 def _check_database_url(url: str) -> None:

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import db, limiter
@@ -77,6 +77,13 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def _other_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
+        # A Host outside TRUSTED_HOSTS (VIGIL_BASE_URL's): Flask refused it before
+        # routing, so no URL can be built for this request, and no page is rendered.
+        message = _("This site is not served under that address.")
+        return message, 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError) -> tuple[str, int]:
         return render_error(

@@ -89,7 +89,11 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "SECRET_KEY": TEST_SECRET,
         "DATABASE_URL": database_url,
         "REDIS_URL": TEST_REDIS_URL,
+        # The cache beside the rate-limit counters: one database per test run to flush.
+        "CACHE_REDIS_URL": TEST_REDIS_URL,
         "TESTING": True,
+        # The test client's Host (Werkzeug's default), so its requests are for this site.
+        "BASE_URL": "http://localhost",
     }
     config.update(overrides)
     if "CACHE_DIR" not in config:

@@ -31,6 +31,7 @@ from app.extensions import db, login_manager
 from app.forms import EmptyForm
 from app.markdown import render_markdown
 from app.models import Invite, User
+from app.urls import absolute_url
 
 
 @bp.before_request
@@ -96,7 +97,7 @@ def invite() -> tuple[str, int]:
             ]
         else:
             db.session.commit()
-            link = url_for("auth.accept", _external=True) + "#" + token
+            link = absolute_url("auth.accept") + "#" + token
             return _organizers_page(InviteForm(formdata=None), invite=new_invite, link=link)
     return _organizers_page(form, status=422)
 

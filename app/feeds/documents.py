@@ -13,7 +13,6 @@ from dataclasses import replace
 from functools import cached_property
 from urllib.parse import urlencode
 
-from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -25,6 +24,7 @@ from app.feeds.ical import EventText, FeedInfo, build_calendar
 from app.feeds.queries import feed_events
 from app.httpcache import Built, Kind
 from app.models import Event
+from app.urls import absolute_url
 from app.venues.countries import place_line
 
 # Clients poll every few hours; a proxy may keep a copy for 15 minutes.
@@ -48,7 +48,7 @@ EVENT_FILE = replace(CALENDAR, name="event-feed", period="")
 def event_text(event: Event) -> EventText:
     """Summary, description and location of ``event`` in the page language."""
     summary = _("CANCELLED: %(title)s", title=event.title) if event.is_cancelled else event.title
-    url = url_for("events.show", slug=event.slug, _external=True)
+    url = absolute_url("events.show", slug=event.slug)
     parts = [event.description] if event.description else []
     if event.is_cancelled and event.cancel_reason:
         parts.insert(0, _("Cancelled: %(reason)s", reason=event.cancel_reason))
@@ -88,8 +88,8 @@ class FilteredCalendar:
                 "Rallies and vigils in solidarity with the political prisoners of Iran "
                 "and the Woman, Life, Freedom movement."
             ),
-            source_url=url_for("feeds.calendar", _external=True, **args),
-            page_url=url_for("events.index", _external=True, **args),
+            source_url=absolute_url("feeds.calendar", **args),
+            page_url=absolute_url("events.index", **args),
         )
         return calendar(feed_events(self.form.filters(), now_utc()), feed)
 
@@ -109,7 +109,7 @@ class EventCalendar:
         feed = FeedInfo(
             name=None,
             description=found.title,
-            source_url=url_for("feeds.event", slug=found.slug, _external=True),
-            page_url=url_for("events.show", slug=found.slug, _external=True),
+            source_url=absolute_url("feeds.event", slug=found.slug),
+            page_url=absolute_url("events.show", slug=found.slug),
         )
         return calendar([found], feed)

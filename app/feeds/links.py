@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import url_for
 
 from app.models import Event, Occurrence
+from app.urls import absolute_url
 
 FEED_FILTERS = ("country", "city", "kind", "near", "radius_km")
 
@@ -34,7 +35,7 @@ class AddLinks:
 def subscribe_links(args: dict[str, str]) -> SubscribeLinks:
     """Feed links for the feed filters among ``args`` (other list filters do not apply)."""
     kept = {key: args[key] for key in FEED_FILTERS if args.get(key)}
-    https = url_for("feeds.calendar", _external=True, **kept)
+    https = absolute_url("feeds.calendar", **kept)
     webcal = "webcal://" + https.split("://", 1)[1]
     google = "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal})
     return SubscribeLinks(webcal=webcal, https=https, google=google)
@@ -46,7 +47,7 @@ def _utc(instant: datetime, fmt: str) -> str:
 
 def add_links(event: Event, occurrence: Occurrence, location: str) -> AddLinks:
     """Links that add the given date of ``event`` to Google or Outlook, and its .ics."""
-    page = url_for("events.show", slug=event.slug, _external=True)
+    page = absolute_url("events.show", slug=event.slug)
     google = "https://calendar.google.com/calendar/render?" + urlencode(
         {
             "action": "TEMPLATE",

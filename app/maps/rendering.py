@@ -16,11 +16,12 @@ from functools import lru_cache
 from typing import Any
 
 import folium
-from flask import current_app, request
+from flask import current_app
 from folium.plugins import MarkerCluster
 from markupsafe import Markup
 
 from app.models import Venue
+from app.urls import site_origin
 from app.venues.geo import Near
 from app.web import allow_inline_script
 
@@ -130,7 +131,7 @@ def tile_settings() -> dict[str, str | bool]:
     return {
         "url": url,
         "attribution": current_app.config["TILE_ATTRIBUTION"],
-        "consent": bool(origin) and origin != request.host_url.rstrip("/"),
+        "consent": bool(origin) and origin != site_origin(),
         "host": origin.split("://", 1)[1] if origin else "",
     }
 

@@ -39,7 +39,7 @@ import smtplib
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, has_request_context, render_template, url_for
+from flask import Flask, Response, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, event, select, update
@@ -51,6 +51,7 @@ from app.clock import now_utc
 from app.events.queries import upcoming_occurrences
 from app.extensions import db
 from app.models import Event, NoticeKind, OutboxMessage, Rsvp
+from app.urls import absolute_url
 from app.venues.countries import place_line
 from app.web import format_when
 
@@ -86,11 +87,8 @@ def subject_for(kind: NoticeKind, locale: str) -> str:
 
 
 def _event_url(event: Event) -> str:
-    # Notices are queued while serving a request, which knows the site's address.
-    # Outside one (a maintenance script without SERVER_NAME) only the path is known.
-    if has_request_context() or current_app.config.get("SERVER_NAME"):
-        return url_for("events.show", slug=event.slug, _external=True)
-    return current_app.url_map.bind("localhost").build("events.show", {"slug": event.slug})
+    # Never the Host of the request that caused the notice: anyone can send that.
+    return absolute_url("events.show", slug=event.slug)
 
 
 def _when(event: Event) -> str:

@@ -31,6 +31,7 @@ from app.rsvp.services import (
     create_rsvp,
     find_rsvp,
 )
+from app.urls import absolute_url
 from app.venues.countries import place_line
 
 # The new RSVP's code, kept in the session for exactly one request: from the
@@ -50,7 +51,7 @@ def _place(event: Event) -> str:
 
 def _manage_link(token: str) -> str:
     """The private link: the code rides in the #fragment, which browsers never send."""
-    return url_for("rsvp.manage", _external=True) + "#" + token
+    return absolute_url("rsvp.manage") + "#" + token
 
 
 @bp.after_request

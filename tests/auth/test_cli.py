@@ -151,7 +151,11 @@ def test_unknown_email_is_an_error(
 def cli_env(database_url: str) -> dict[str, str]:
     """Environment for a real ``flask --app wsgi`` process on the test database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    env.update(VIGIL_SECRET_KEY=TEST_SECRET, VIGIL_DATABASE_URL=database_url)
+    env.update(
+        VIGIL_SECRET_KEY=TEST_SECRET,
+        VIGIL_DATABASE_URL=database_url,
+        VIGIL_BASE_URL="https://vigil.example.org",
+    )
     return env
 
 

@@ -272,6 +272,7 @@ def _add_test_routes(app: Flask) -> None:
 # The live server's settings; another server (tiled_site) runs the same app with more.
 SERVER_SETTINGS: dict[str, Any] = {
     "SECURE_COOKIES": False,  # plain http on 127.0.0.1
+    "BASE_URL": f"http://{LOOPBACK}",  # with the port once it is known (_serving)
     "REDIS_URL": None,  # the server's rate-limit counters stay in its own memory
     # Several tests sign in within a minute; the login limits have their own tests.
     "LOGIN_RATE_LIMIT": "100 per minute",
@@ -288,6 +289,8 @@ def _serving(app: Flask, server_errors: list[str]) -> Iterator[str]:
 
     got_request_exception.connect(record_exception, app)
     server = make_server(LOOPBACK, 0, app, threaded=True)
+    # Links in pages (the manage link, feeds) name the port the server got.
+    app.config["BASE_URL"] = f"http://{LOOPBACK}:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="vigil-browser-server", daemon=True)
     thread.start()
     try:

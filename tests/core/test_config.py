@@ -25,7 +25,12 @@ def _create(environ: dict[str, str], **overrides: Any) -> Any:
 
 
 def _env(**values: str) -> dict[str, str]:
-    return {"VIGIL_SECRET_KEY": TEST_SECRET, "VIGIL_DATABASE_URL": SQLITE_URL, **values}
+    return {
+        "VIGIL_SECRET_KEY": TEST_SECRET,
+        "VIGIL_DATABASE_URL": SQLITE_URL,
+        "VIGIL_BASE_URL": "https://vigil.example.org",
+        **values,
+    }
 
 
 def test_valid_environment_is_read() -> None:
@@ -99,7 +104,13 @@ def test_database_url_is_not_repeated_in_the_message() -> None:
 def test_secret_key_file(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret"
     secret_file.write_text(TEST_SECRET + "\n", encoding="utf-8")
-    app = _create({"VIGIL_SECRET_KEY_FILE": str(secret_file), "VIGIL_DATABASE_URL": SQLITE_URL})
+    app = _create(
+        {
+            "VIGIL_SECRET_KEY_FILE": str(secret_file),
+            "VIGIL_DATABASE_URL": SQLITE_URL,
+            "VIGIL_BASE_URL": "https://vigil.example.org",
+        }
+    )
     assert app.config["SECRET_KEY"] == TEST_SECRET
 
 
@@ -154,3 +165,76 @@ def test_wsgi_with_bad_value_names_it() -> None:
     assert result.stderr.strip().splitlines() == [
         "Vigil cannot start: VIGIL_OPEN_REGISTRATION must be true or false, not 'maybe'."
     ]
+
+
+# --- VIGIL_BASE_URL: the one address every absolute link is built on -------------------
+
+
+def test_base_url_is_required_with_secure_cookies() -> None:
+    environ = _env()
+    del environ["VIGIL_BASE_URL"]
+    with pytest.raises(ConfigError, match="VIGIL_BASE_URL is not set"):
+        _create(environ)
+    with pytest.raises(ConfigError, match="VIGIL_BASE_URL is not set"):
+        _create({**environ, "VIGIL_BASE_URL": ""})
+
+
+def test_without_secure_cookies_the_base_url_is_the_local_address() -> None:
+    environ = _env(VIGIL_SECURE_COOKIES="false")
+    del environ["VIGIL_BASE_URL"]
+    app = _create(environ)
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5000"
+    assert app.config["TRUSTED_HOSTS"] == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://vigil.example.org", "https://vigil.example.org"),
+        ("https://vigil.example.org/", "https://vigil.example.org"),
+        ("HTTPS://Vigil.Example.ORG", "https://vigil.example.org"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("https://xn--mgbai9azgqp6j.example:8443/", "https://xn--mgbai9azgqp6j.example:8443"),
+    ],
+)
+def test_base_url_is_kept_in_one_spelling(value: str, expected: str) -> None:
+    app = _create(_env(VIGIL_BASE_URL=value))
+    assert app.config["BASE_URL"] == expected
+    assert app.config["TRUSTED_HOSTS"] == [expected.split("://")[1].split(":")[0]]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("vigil.example.org", "must start with https://"),
+        ("ftp://vigil.example.org", "must start with https://"),
+        ("javascript:alert(1)", "must start with https://"),
+        ("webcal://vigil.example.org", "must start with https://"),
+        ("https://vigil.example.org/vigil", "must not have a path"),
+        ("https://vigil.example.org/?a=1", "must not have a path, query"),
+        ("https://vigil.example.org?", "must not have a path, query"),
+        ("https://vigil.example.org#top", "must not have a path, query or fragment"),
+        ("https://user:pw@vigil.example.org", "must not hold a user name"),
+        ("https://", "must name a host"),
+        ("https://vigil_example.org", "must name a host"),
+        ("https://*.example.org", "must name a host"),
+        ("https://[::1]", "must name a host"),
+        ("https://vigil.example.org:99999", "is not a URL"),
+        ("https://vigil.example.org:0", "port 0"),
+        ("https://vigil.exa\nmple.org", "spaces or control characters"),
+        (" https://vigil.example.org", "spaces or control characters"),
+    ],
+)
+def test_bad_base_url_stops_start_up(value: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match="VIGIL_BASE_URL") as error:
+        _create(_env(VIGIL_BASE_URL=value))
+    assert reason in str(error.value)
+
+
+def test_wsgi_without_base_url_names_it() -> None:
+    env = {**_clean_environ(), **_env()}
+    del env["VIGIL_BASE_URL"]
+    result = _import_wsgi(env)
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Vigil cannot start: VIGIL_BASE_URL is not set.")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 
 from app.events.services import cancel_event
@@ -21,6 +23,13 @@ from tests.factories import PASSWORD, berlin_embassy, make_event, make_user, tor
 from tests.feeds.parsing import vevents
 
 BASE = "https://vigil.example"
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    return {"BASE_URL": BASE}
+
+
 # Attributes whose URL the browser fetches (or may fetch) by itself.
 _FETCHED = {"src", "srcset", "poster", "data", "action", "formaction", "background", "manifest"}
 
@@ -160,6 +169,8 @@ def test_cancelled_event_page_keeps_its_download(client: FlaskClient) -> None:
     assert str(vevents(body)[event.uid]["STATUS"]) == "CANCELLED"
 
 
+# Signs in through the test client's own host: the site is at http://localhost here.
+@pytest.mark.parametrize("app_overrides", [{}])
 def test_draft_preview_has_no_calendar_links(client: FlaskClient) -> None:
     organizer = make_user()
     draft = make_event(berlin_embassy(), organizer=organizer, title="Draft vigil", publish=False)

@@ -41,6 +41,7 @@ def configured(database_url: str) -> Iterator[Callable[[dict[str, str]], Flask]]
                 "REDIS_URL": None,
                 "CACHE_DIR": tempfile.mkdtemp(prefix="vigil-cache-"),
                 "TESTING": True,
+                "BASE_URL": "http://localhost",  # the test client's host
             },
             environ=environ,
         )
