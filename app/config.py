@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Values that appear in documentation and examples; a deployment using one is
 # as good as unprotected (design/security.md, T54).
@@ -85,6 +85,18 @@ SETTINGS: tuple[Setting, ...] = (
         "30 per minute",
         "Map data the cache cannot answer (built afresh) per client.",
     ),
+    Setting(
+        "FEED_BUILD_RATE_LIMIT",
+        str,
+        "20 per minute",
+        "Calendar feeds the cache cannot answer (built afresh) per client.",
+    ),
+    Setting(
+        "PAGE_BUILD_RATE_LIMIT",
+        str,
+        "60 per minute",
+        "Pages with a query string (filters) the cache cannot answer, per client.",
+    ),
     Setting("SMTP_HOST", str, None, "Mail server for notices; unset prints mails to the console."),
     Setting("SMTP_PORT", int, 587, "Mail server port."),
     Setting("SMTP_USERNAME", str, None, "Mail server user name."),
@@ -96,6 +108,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SITE_NAME", str, "Vigil", "Name shown in the page header and titles."),
     Setting("EVENTS_PER_PAGE", int, 20, "Events per page in lists."),
     Setting("PAGE_CACHE_SECONDS", int, 60, "How long public pages are cached; 0 turns it off."),
+    Setting(
+        "CACHE_REDIS_URL",
+        str,
+        None,
+        "Redis database for the page and feed cache; default: REDIS_URL's database + 1.",
+    ),
     Setting("CACHE_DIR", str, None, "Page cache directory when Redis is not set."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level."),
     Setting(
@@ -194,10 +212,32 @@ def _cache_config(values: Mapping[str, Any], instance_path: Path) -> dict[str, A
     common = {"CACHE_DEFAULT_TIMEOUT": values["PAGE_CACHE_SECONDS"], "CACHE_KEY_PREFIX": "vigil:"}
     if values["PAGE_CACHE_SECONDS"] == 0:
         return {**common, "CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
-    if values["REDIS_URL"]:
-        return {**common, "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": values["REDIS_URL"]}
+    # Backends that store bytes, never pickles (app.cachestore).
+    cache_url = values["CACHE_REDIS_URL"] or cache_redis_url(values["REDIS_URL"])
+    if cache_url:
+        backend = "app.cachestore.RedisBytesCache"
+        return {**common, "CACHE_TYPE": backend, "CACHE_REDIS_URL": cache_url}
     directory = values["CACHE_DIR"] or str(instance_path / "cache")
-    return {**common, "CACHE_TYPE": "FileSystemCache", "CACHE_DIR": directory}
+    # The file cache keeps at most CACHE_THRESHOLD entries (Flask-Caching's default, 500).
+    return {**common, "CACHE_TYPE": "app.cachestore.FileBytesCache", "CACHE_DIR": directory}
+
+
+def cache_redis_url(redis_url: str | None) -> str | None:
+    """The cache's Redis database by default: ``redis_url``'s database number + 1.
+
+    Apart from the rate-limit counters, so the cache can be flushed or given its own
+    limits without touching them (README, Deploying). None without ``redis_url``.
+    """
+    if not redis_url:
+        return None
+    parts = urlsplit(redis_url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str(int(query.get("db") or 0) + 1)
+        # urlunsplit would drop the empty host of unix:///path.
+        return f"{redis_url.partition('?')[0]}?{urlencode(query)}"
+    number = parts.path.strip("/") or "0"
+    return urlunsplit(parts._replace(path=f"/{int(number) + 1}"))
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -236,6 +276,7 @@ def validate(values: Mapping[str, Any]) -> None:
     redis_url = values.get("REDIS_URL")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("VIGIL_REDIS_URL must start with redis://, rediss:// or unix://.")
+    _check_cache_redis_url(values)
     if values["DEFAULT_LOCALE"] not in LANGUAGES:
         raise ConfigError(f"VIGIL_DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}.")
     if not 0 <= values["TRUSTED_PROXIES"] <= 5:
@@ -257,6 +298,8 @@ def validate(values: Mapping[str, Any]) -> None:
         "RSVP_EVENT_RATE_LIMIT",
         "MANAGE_RATE_LIMIT",
         "MAP_BUILD_RATE_LIMIT",
+        "FEED_BUILD_RATE_LIMIT",
+        "PAGE_BUILD_RATE_LIMIT",
     ):
         _check_rate_limit(key, values[key])
     if not 1 <= values["LOGIN_DELAY_AFTER"] <= 1000:
@@ -328,6 +371,23 @@ def canonical_base_url(url: str) -> str:
     if parts.path not in {"", "/"} or "?" in url or "#" in url:
         raise refuse("must not have a path, query or fragment (Vigil is served at /)")
     return f"{scheme}://{host}" if port is None else f"{scheme}://{host}:{port}"
+
+
+def _check_cache_redis_url(values: Mapping[str, Any]) -> None:
+    """The cache's Redis URL (given or derived) must be one that ``cache_redis_url`` reads."""
+    given = values.get("CACHE_REDIS_URL")
+    if given and not given.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("VIGIL_CACHE_REDIS_URL must start with redis://, rediss:// or unix://.")
+    if given or not values.get("REDIS_URL"):
+        return
+    try:
+        number = cache_redis_url(values["REDIS_URL"])
+    except ValueError:
+        number = None
+    if number is None:
+        raise ConfigError(
+            "VIGIL_REDIS_URL's database number cannot be read; set VIGIL_CACHE_REDIS_URL."
+        )
 
 
 def _check_database_url(url: str) -> None:

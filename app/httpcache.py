@@ -25,19 +25,30 @@ page cache (app.pagecache), so a rule is right everywhere at once (STYLE.md rule
   Accept-Language for documents in the page language (their keys hold it).
 - **Recent documents.** Each worker keeps its last few documents of a kind, so a
   repeated request need not fetch a few hundred kilobytes from Redis.
+- **Bounded.** Only a request whose query string holds exactly its canonical filters
+  (in any order) gets an alias or a cached page; other spellings (unknown parameters,
+  ``?junk=1``) are answered from the canonical entry and store nothing. Builds are
+  rate limited per client by each feature, so one client adds a bounded number of
+  entries; Redis' ``maxmemory`` bounds them all (README, Deploying).
+- **Stored as bytes** (app.cachestore: nothing read from the cache is unpickled):
+  a document is a short JSON header line and its body as it is, so reading one parses
+  a few dozen bytes of JSON, never the body. An entry that does not decode is a miss.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import re
 import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
@@ -66,10 +77,10 @@ def current_generation() -> str:
     known: _Generation = current_app.extensions["vigil_generation"]
     now = time.monotonic()
     if known.value is None or now - known.checked_at > GENERATION_RECHECK:
-        value = cache.get(GENERATION_KEY)
-        if not isinstance(value, str):
+        value = _text(cache.get(GENERATION_KEY))
+        if value is None:
             value = secrets.token_hex(8)
-            cache.set(GENERATION_KEY, value, timeout=0)
+            cache.set(GENERATION_KEY, value.encode(), timeout=0)
         known.value, known.checked_at = value, now
     return known.value
 
@@ -77,7 +88,7 @@ def current_generation() -> str:
 def new_generation() -> None:
     """Make every cached entry unreachable (called after each commit that changed data)."""
     value = secrets.token_hex(8)
-    cache.set(GENERATION_KEY, value, timeout=0)
+    cache.set(GENERATION_KEY, value.encode(), timeout=0)
     known: _Generation = current_app.extensions["vigil_generation"]
     known.value, known.checked_at = value, time.monotonic()
 
@@ -173,10 +184,12 @@ def serve(kind: Kind, source: Source, headers: Mapping[str, str] | None = None) 
     abort); ``source.build()`` runs on a miss. ``headers`` are added to every answer.
     """
     version = _version(kind.period, kind.language)
-    alias = f"{kind.name}-raw:{version}:{request.path}?{request.query_string.decode('latin-1')}"
-    known = cache.get(alias)
+    query = query_key(request.query_string.decode("utf-8", "replace"))
+    alias = f"{kind.name}-raw:{version}:{request.path}?{query}"
+    known = _unpack_validators(cache.get(alias))
     document: Document | None = None
-    if isinstance(known, _Validators):
+    canonical: str | None = None
+    if known is not None:
         status = _precondition(kind, known.etag, known.last_modified)
         if status is not None:
             response = _response(kind, known.etag, known.last_modified, headers)
@@ -185,15 +198,20 @@ def serve(kind: Kind, source: Source, headers: Mapping[str, str] | None = None) 
         key = known.key
         document = _recent(kind).get(key)
     else:
-        key = f"{kind.name}:{version}:{source.canonical()}"
+        canonical = source.canonical()
+        key = f"{kind.name}:{version}:{canonical}"
     if document is None:
-        document = cache.get(key)
-        if not isinstance(document, Document):
+        document = unpack_document(cache.get(key))
+        if document is None:
             document = _build(kind, source)
-            cache.set(key, document, timeout=kind.seconds)
+            cache.set(key, _pack_document(document), timeout=kind.seconds)
         validators = _Validators(key, document.etag, document.last_modified)
-        if known != validators:
-            cache.set(alias, validators, timeout=kind.seconds)
+        # Only the canonical spelling gets an alias: one per document, not one per
+        # query string a client can make up (a name that is not a query string, as one
+        # event's file has, allows only the empty query).
+        is_canonical = canonical is None or query in ("", query_key(canonical))
+        if known != validators and is_canonical:
+            cache.set(alias, _pack_validators(validators), timeout=kind.seconds)
     _recent(kind).put(key, document)
     return respond(kind, document, headers)
 
@@ -277,14 +295,125 @@ def _first_served(seen: str, etag: str, newest: datetime | None, timeout: int) -
     clients that only send If-Modified-Since would get 304 for a changed document.
     Never earlier than ``newest`` (an edit stamped ahead of this clock).
     """
-    found = cache.get(seen)
-    if isinstance(found, dict) and found.get("etag") == etag:
-        first: datetime = found["at"]
-        return first
+    found = _unpack(cache.get(seen), _SEEN)
+    if found is not None and isinstance(found[0], list) and len(found[0]) == 2:
+        known_etag, at = found[0]
+        first = _datetime(at)
+        if known_etag == etag and first is not None:
+            return first
     first = max(now_utc(), newest) if newest is not None else now_utc()
     # Kept longer than the documents it dates, so a rebuilt document keeps its date.
-    cache.set(seen, {"etag": etag, "at": first}, timeout=timeout)
+    cache.set(seen, _pack(_SEEN, [etag, first.isoformat()]), timeout=timeout)
     return first
+
+
+def query_key(query: str) -> str:
+    """``query`` (a query string) in one order, blank values left out.
+
+    How aliases and cached pages name a request: the same filters in another order
+    share an entry. Compared with the canonical filters to decide what may be stored.
+    """
+    return urlencode(sorted(parse_qsl(query)))
+
+
+# What is stored (app.cachestore keeps bytes): a tag, a JSON header line, and for
+# documents and pages the body as it is. Each reader checks what it reads: a value it
+# does not recognise (planted, or from another version) is a miss.
+_DOCUMENT, _ALIAS, _SEEN, _PAGE = b"D1", b"A1", b"S1", b"P1"
+# Longer headers are not ours (a page's script hashes are the longest).
+_HEADER_MAX = 4096
+_TEXT = re.compile(rb"[\w-]{1,64}", re.ASCII)
+
+
+def _pack(tag: bytes, header: Any, body: bytes = b"") -> bytes:
+    return tag + json.dumps(header, separators=(",", ":")).encode() + b"\n" + body
+
+
+def _unpack(raw: object, tag: bytes) -> tuple[Any, bytes] | None:
+    """The header and body of a value packed with ``tag``; None if it is anything else."""
+    if not isinstance(raw, bytes) or not raw.startswith(tag):
+        return None
+    end = raw.find(b"\n", len(tag), len(tag) + _HEADER_MAX)
+    if end < 0:
+        return None
+    try:
+        header = json.loads(raw[len(tag) : end])
+    except ValueError:
+        return None
+    return header, raw[end + 1 :]
+
+
+def _text(raw: object) -> str | None:
+    """A short ASCII value (the generation) as text; None if it is anything else."""
+    if not isinstance(raw, bytes) or _TEXT.fullmatch(raw) is None:
+        return None
+    return raw.decode("ascii")
+
+
+def _datetime(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _pack_document(document: Document) -> bytes:
+    return _pack(_DOCUMENT, [document.etag, _iso(document.last_modified)], document.body)
+
+
+def unpack_document(raw: object) -> Document | None:
+    """A document as the cache stores it; None for anything else (a miss)."""
+    found = _unpack(raw, _DOCUMENT)
+    if found is None or not isinstance(found[0], list) or len(found[0]) != 2:
+        return None
+    (etag, modified), body = found
+    last_modified = _datetime(modified)
+    if not isinstance(etag, str) or (modified is not None and last_modified is None):
+        return None
+    return Document(etag, body, last_modified)
+
+
+def _pack_validators(validators: _Validators) -> bytes:
+    return _pack(_ALIAS, [validators.key, validators.etag, _iso(validators.last_modified)])
+
+
+def _unpack_validators(raw: object) -> _Validators | None:
+    found = _unpack(raw, _ALIAS)
+    if found is None or not isinstance(found[0], list) or len(found[0]) != 3:
+        return None
+    key, etag, modified = found[0]
+    last_modified = _datetime(modified)
+    if not isinstance(key, str) or not isinstance(etag, str):
+        return None
+    if modified is not None and last_modified is None:
+        return None
+    return _Validators(key, etag, last_modified)
+
+
+def pack_page(html: str, script_hashes: tuple[str, ...]) -> bytes:
+    """A rendered page and the hashes of its inline scripts, as the cache stores them."""
+    return _pack(_PAGE, list(script_hashes), html.encode())
+
+
+def unpack_page(raw: object) -> tuple[str, tuple[str, ...]] | None:
+    """What ``pack_page`` stored; None for anything else (a miss)."""
+    found = _unpack(raw, _PAGE)
+    if found is None or not isinstance(found[0], list):
+        return None
+    hashes, body = found
+    if not all(isinstance(value, str) for value in hashes):
+        return None
+    try:
+        return body.decode(), tuple(hashes)
+    except UnicodeDecodeError:
+        return None
 
 
 class Recent:

@@ -9,6 +9,12 @@ process that made it and within ``GENERATION_RECHECK`` seconds in other workers
 (app.httpcache). Pages for
 signed-in users, or whose session holds anything (flashed messages), are never
 cached or served from cache.
+
+A page with a query string is stored only when the string holds exactly the page's
+canonical filters (``set_canonical_query``: in any order, defaults given or left out);
+unknown parameters and other spellings are rendered each time, and rendering a page
+with a query string the cache cannot answer is rate limited per client
+(``PAGE_BUILD_RATE_LIMIT``), so one client adds a bounded number of pages.
 """
 
 from __future__ import annotations
@@ -21,13 +27,22 @@ from flask import Flask, current_app, g, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.extensions import cache, db
-from app.httpcache import cache_key, new_generation
+from app.extensions import cache, db, limiter
+from app.httpcache import cache_key, new_generation, pack_page, query_key, unpack_page
 from app.web import script_hashes
 
 P = ParamSpec("P")
 _DIRTY = "vigil_pagecache_dirty"
 _IGNORED = "vigil_pagecache_ignored"
+_CANONICAL = "vigil_canonical_query"
+
+
+def set_canonical_query(*queries: str) -> None:
+    """Name ``queries`` as the spellings of this request's filters (app.events.filters).
+
+    A page requested with exactly the arguments of one of them may be cached.
+    """
+    g.setdefault(_CANONICAL, frozenset(query_key(query) for query in queries))
 
 
 def ignore_models(app: Flask, *models: type[Any]) -> None:
@@ -68,16 +83,24 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         if not _cacheable():
             return view(*args, **kwargs)
-        key = cache_key("page", request.full_path)
-        cached = cache.get(key)
-        if isinstance(cached, tuple):
+        query = query_key(request.query_string.decode("utf-8", "replace"))
+        key = cache_key("page", f"{request.path}?{query}")
+        cached = unpack_page(cache.get(key))
+        if cached is not None:
             page, hashes = cached
             g.script_hashes = list(hashes)  # the page's inline scripts (app.web)
             return page
-        result = view(*args, **kwargs)
-        # Only a plain 200 page, and only if rendering put nothing in the session.
-        if isinstance(result, str) and not session:
-            cache.set(key, (result, tuple(script_hashes())))
+        if query:
+            # Filters, or made-up arguments, the cache cannot answer: a render each.
+            with limiter.limit(lambda: current_app.config["PAGE_BUILD_RATE_LIMIT"]):
+                result = view(*args, **kwargs)
+        else:
+            result = view(*args, **kwargs)
+        # Only a plain 200 page, only if rendering put nothing in the session, and only
+        # for the canonical spelling of its arguments.
+        canonical = not query or query in g.get(_CANONICAL, ())
+        if isinstance(result, str) and not session and canonical:
+            cache.set(key, pack_page(result, tuple(script_hashes())))
         return result
 
     return wrapper

@@ -9,6 +9,7 @@ every filter. The feeds and the maps subclass these forms in their own packages.
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import abort, request
 from flask_babel import gettext as _
@@ -21,11 +22,17 @@ from app.events.forms import kind_choices
 from app.events.queries import EventFilters
 from app.forms import CleanStringField
 from app.models.venue import CITY_MAX, COUNTRY_CODE_LENGTH
+from app.pagecache import set_canonical_query
 from app.venues.countries import is_country_code
-from app.venues.geo import Near, parse_position
+from app.venues.geo import Near, is_coordinates, parse_position
 
 RADIUS_DEFAULT_KM = 50
 RADIUS_MAX_KM = 2000
+# A radius is widened to the next of these (each one a cache key, app.httpcache), and
+# a position rounded to NEAR_DECIMALS (about 1 km): otherwise every made-up value would
+# be a document of its own, built and stored.
+RADIUS_STEPS_KM = (5, 10, 25, 50, 100, 250, 500, 1000, RADIUS_MAX_KM)
+NEAR_DECIMALS = 2
 FILTER_YEARS = (2000, 2100)
 # Fields that pick a part of a list, not which events are in it: not in canonical_args.
 NOT_FILTERS = frozenset({"page"})
@@ -73,9 +80,27 @@ class PlaceFilterForm(FlaskForm):
                 self.near.errors = [_("Unknown place. Enter a city or latitude,longitude.")]
                 ok = False
             else:
-                radius = self.radius_km.data or RADIUS_DEFAULT_KM
-                self.near_point = Near(position[0], position[1], radius)
+                self._snap_near(position)
         return ok
+
+    def _snap_near(self, position: tuple[float, float]) -> None:
+        """Widen the radius (``RADIUS_STEPS_KM``) and round a typed position, in the form too.
+
+        The snapped values are what is filtered on, what names the cached document and
+        what the form shows, so the three agree. A city's position comes from the city
+        table (one per name): it is kept as it is.
+        """
+        radius = snap_radius_km(self.radius_km.data or RADIUS_DEFAULT_KM)
+        self.radius_km.data = radius
+        self.radius_km.raw_data = [str(radius)]
+        latitude, longitude = position
+        if is_coordinates(self.near.data or ""):
+            # + 0.0: -0.0 would be spelt apart from 0.0.
+            latitude, longitude = (round(value, NEAR_DECIMALS) + 0.0 for value in position)
+            self.near.data = ",".join(
+                f"{value:.{NEAR_DECIMALS}f}" for value in (latitude, longitude)
+            )
+        self.near_point = Near(latitude, longitude, radius)
 
     def canonical_args(self) -> dict[str, str]:
         """Every validated filter as query arguments, in field order: a cache key.
@@ -97,6 +122,23 @@ class PlaceFilterForm(FlaskForm):
         if data is None:
             return ""
         return data.isoformat() if hasattr(data, "isoformat") else str(data)
+
+    def canonical_queries(self) -> tuple[str, str]:
+        """This form's values as query strings: the canonical one, and the same without
+        the fields at their default (``/map?near=Berlin`` for a radius of 50 km).
+
+        Both name a cached page (app.pagecache). Fields in ``NOT_FILTERS`` (a list's page)
+        are left out at their default in both. Call after ``validate()`` returned True.
+        """
+        args = {field.name: self.canonical_value(field) for field in self}
+        defaults = {field.name: str(field.default or "") for field in self}
+        full = {
+            name: value
+            for name, value in args.items()
+            if value and (name not in NOT_FILTERS or value != defaults[name])
+        }
+        short = {name: value for name, value in full.items() if value != defaults[name]}
+        return urlencode(full), urlencode(short)
 
     def error_message(self) -> str:
         """Which filters are invalid, for the 400 answer."""
@@ -151,4 +193,10 @@ def read_filters(form_class: type[F]) -> F:
     form = form_class(formdata=request.args)
     if not form.validate():
         abort(400, description=form.error_message())
+    set_canonical_query(*form.canonical_queries())
     return form
+
+
+def snap_radius_km(radius_km: int) -> int:
+    """The smallest of ``RADIUS_STEPS_KM`` at least ``radius_km`` (the largest above it)."""
+    return next((step for step in RADIUS_STEPS_KM if step >= radius_km), RADIUS_STEPS_KM[-1])

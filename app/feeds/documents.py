@@ -13,12 +13,14 @@ from dataclasses import replace
 from functools import cached_property
 from urllib.parse import urlencode
 
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.clock import now_utc
 from app.events.filters import read_filters
 from app.events.queries import get_public_event_or_404
+from app.extensions import limiter
 from app.feeds.forms import FeedFilterForm
 from app.feeds.ical import EventText, FeedInfo, build_calendar
 from app.feeds.queries import feed_events
@@ -81,6 +83,16 @@ class FilteredCalendar:
         return urlencode(self.form.canonical_args())
 
     def build(self) -> Built:
+        """Query and render the feed: about 0.5 s at 1,000 events, so rate limited.
+
+        Only requests the cache cannot answer count (``FEED_BUILD_RATE_LIMIT`` per
+        client): a client varying the filters to force builds gets 429, a calendar
+        app polling a feed never does.
+        """
+        with limiter.limit(lambda: current_app.config["FEED_BUILD_RATE_LIMIT"]):
+            return self._build()
+
+    def _build(self) -> Built:
         args = self.form.canonical_args()
         feed = FeedInfo(
             name=_("Vigil: rallies and vigils for Iran's political prisoners"),
@@ -104,7 +116,11 @@ class EventCalendar:
         return f"event:{self.slug}"
 
     def build(self) -> Built:
-        """The event's calendar; 404 for drafts and unknown slugs."""
+        """The event's calendar; 404 for drafts and unknown slugs.
+
+        Not rate limited: a build reads one event, and there is one document per
+        public event and language (made-up query strings share it, app.httpcache).
+        """
         found = get_public_event_or_404(self.slug, None)
         feed = FeedInfo(
             name=None,

@@ -67,6 +67,11 @@ def parse_position(text: str) -> tuple[float, float] | None:
         return None
 
 
+def is_coordinates(text: str) -> bool:
+    """Whether ``text`` is written as ``latitude,longitude`` (not a city name)."""
+    return _LAT_LON.match(text) is not None
+
+
 def parse_bbox(text: str) -> BBox:
     """``west,south,east,north`` in decimal degrees; ValueError if malformed or out of range."""
     parts = text.split(",")

@@ -24,7 +24,7 @@ VALID = {
     "city": "Berlin",
     "kind": "vigil",
     "near": "Berlin",
-    "radius_km": "30",
+    "radius_km": "25",
     "q": "embassy",
     "from": "2026-12-01",
     "to": "2026-12-31",
@@ -36,7 +36,7 @@ OTHER = {
     "city": "Paris",
     "kind": "rally",
     "near": "Hamburg",
-    "radius_km": "40",
+    "radius_km": "100",
     "q": "square",
     "from": "2026-12-02",
     "to": "2026-12-30",
@@ -91,6 +91,31 @@ def test_spellings_that_mean_the_same_share_a_key(app: Flask) -> None:
     # A map area that does not parse is an error, not a missing filter.
     with pytest.raises(BadRequest):
         _read(app, MapFilterForm, {"bbox": "1,2,3"})
+
+
+@pytest.mark.parametrize(
+    ("near", "radius", "key"),
+    [
+        ("52.5200,13.4050", "30", "near=52.52%2C13.40&radius_km=50"),
+        (" 52.52449 , 13.40449", "", "near=52.52%2C13.40&radius_km=50"),
+        ("52.516,13.404", "1", "near=52.52%2C13.40&radius_km=5"),
+        ("-0.001,0.001", "2000", "near=0.00%2C0.00&radius_km=2000"),
+        ("Berlin", "26", "near=Berlin&radius_km=50"),
+    ],
+)
+def test_near_is_rounded_and_the_radius_widened_to_a_step(
+    app: Flask, near: str, radius: str, key: str
+) -> None:
+    # Each made-up position or radius would otherwise be a document of its own.
+    form = _read(app, FilterForm, {"near": near, "radius_km": radius})
+    assert urlencode(form.canonical_args()) == key
+    # The list is filtered on the values in the key, and the form shows them.
+    assert form.near_point is not None
+    assert form.near_point.radius_km == int(form.radius_km.data)
+    assert form.radius_km._value() == str(form.near_point.radius_km)
+    if near != "Berlin":
+        position = f"{form.near_point.latitude:.2f},{form.near_point.longitude:.2f}"
+        assert form.near.data == position == form.canonical_args()["near"]
 
 
 @pytest.mark.parametrize("url", ["/events", "/map", "/events.geojson", "/calendar.ics"])

@@ -335,8 +335,9 @@ def test_good_filters_are_accepted(client: FlaskClient, event: Event) -> None:
 def test_source_names_the_canonical_filtered_feed(client: FlaskClient, event: Event) -> None:
     body = get_feed(client, "/calendar.ics?kind=vigil&country=de&near=Berlin&radius_km=30")
     calendar = parse(body)
+    # A radius is widened to the next step (app.events.filters).
     assert str(calendar["SOURCE"]) == (
-        "http://localhost/calendar.ics?country=DE&kind=vigil&near=Berlin&radius_km=30"
+        "http://localhost/calendar.ics?country=DE&kind=vigil&near=Berlin&radius_km=50"
     )
     assert str(calendar["URL"]).startswith("http://localhost/events?country=DE&kind=vigil")
     # The calendar UID is stable per feed and differs between feeds.

@@ -318,16 +318,16 @@ def test_only_the_map_may_ask_for_the_location(client: FlaskClient, world: World
 
 
 def test_the_page_is_served_from_the_cache(client: FlaskClient, world: World) -> None:
-    first = client.get("/map?near=Berlin&radius_km=30")
+    first = client.get("/map?near=Berlin&radius_km=25")
     db.session.commit()
     with sql_statements() as statements:
-        again = client.get("/map?near=Berlin&radius_km=30")
+        again = client.get("/map?near=Berlin&radius_km=25")
     assert statements == []
     assert again.data == first.data
     assert again.headers["Permissions-Policy"] == first.headers["Permissions-Policy"]
     # A change shows at once.
     one_more_event(world, "A vigil at the embassy tomorrow", days=1)
-    assert "A vigil at the embassy tomorrow" in _page(client, "/map?near=Berlin&radius_km=30")
+    assert "A vigil at the embassy tomorrow" in _page(client, "/map?near=Berlin&radius_km=25")
 
 
 # --- the offline base layer -----------------------------------------------------------------
