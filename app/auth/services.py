@@ -9,7 +9,7 @@ import secrets
 import smtplib
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from app.clock import now_utc
 from app.extensions import db
 from app.models import Invite, Role, User
 from app.models.user import new_session_token
+from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +121,9 @@ def send_registration_mail(*, email: str, token: str | None) -> None:
     the address, and the visitor sees the same answer.
     """
     if token is None:
-        body = render_template(
-            "mail/register_taken.txt", login_url=url_for("auth.login", _external=True)
-        )
+        body = render_template("mail/register_taken.txt", login_url=absolute_url("auth.login"))
     else:
-        confirm_url = url_for("auth.confirm_registration", _external=True) + "#" + token
+        confirm_url = absolute_url("auth.confirm_registration") + "#" + token
         body = render_template("mail/register_confirm.txt", confirm_url=confirm_url)
     try:
         mail.send_message(normalize_email(email), _("Your Vigil organizer account"), body)

@@ -232,3 +232,22 @@ def test_registration_needs_a_csrf_token(client: FlaskClient) -> None:
     response = client.post("/auth/register", data=_valid_without_token())
     assert response.status_code == 400
     assert _user_count() == 0
+
+
+SITE_OVERRIDES = {**OPEN, "BASE_URL": "https://vigil.example.org", "WTF_CSRF_ENABLED": False}
+
+
+@pytest.mark.parametrize("app_overrides", [SITE_OVERRIDES])
+def test_registration_mails_link_to_the_base_url(
+    app: Flask, sent: list[tuple[str, str, str]]
+) -> None:
+    # Plain HTTP on the site's own host, as behind a proxy that does not say it is HTTPS.
+    make_user(email="taken@example.org")
+    client = app.test_client()
+    for email in ("free@example.org", "taken@example.org"):
+        data = {**_valid_without_token(), "email": email}
+        response = client.post("/auth/register", data=data, base_url="http://vigil.example.org")
+        assert response.status_code == 303
+    assert "https://vigil.example.org/auth/register/confirm#" in sent[0][2]
+    assert "https://vigil.example.org/auth/login" in sent[1][2]
+    assert "http://vigil.example.org" not in sent[0][2] + sent[1][2]
