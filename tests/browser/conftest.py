@@ -274,6 +274,8 @@ SERVER_SETTINGS: dict[str, Any] = {
     "SECURE_COOKIES": False,  # plain http on 127.0.0.1
     "BASE_URL": f"http://{LOOPBACK}",  # with the port once it is known (_serving)
     "REDIS_URL": None,  # the server's rate-limit counters stay in its own memory
+    # Each server caches its pages in its own folder: the tiled site's /map differs.
+    "CACHE_REDIS_URL": None,
     # Several tests sign in within a minute; the login limits have their own tests.
     "LOGIN_RATE_LIMIT": "100 per minute",
     "LOGIN_ACCOUNT_RATE_LIMIT": "100 per minute",
