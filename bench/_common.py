@@ -262,7 +262,7 @@ class Server:
         """
         seconds, connections = seconds or self.args.seconds, connections or self.args.connections
         if route.label != "warm-up":
-            print(f"Measuring {plain(route.label)} for {seconds} s…", file=sys.stderr)
+            print(f"Measuring {route.label.replace('`', '')} for {seconds} s…", file=sys.stderr)
         rows = [Request("GET", r, headers or {}) if isinstance(r, str) else r for r in requests]
         with tempfile.NamedTemporaryFile("w", prefix="vigil-bench-", suffix=".lua") as script:
             script.write(_LUA % "\n".join(map(_lua_row, rows)) + lua)
@@ -312,9 +312,8 @@ def _serve(app: str, cwd: Path, env: Mapping[str, str]) -> Iterator[tuple[int, i
         sock.bind((HOST, 0))
         port = sock.getsockname()[1]
     command = [sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers"]
-    # --preload as in `make run`: the master creates the app (and the rate-limit keys' secret).
-    command += [str(WORKERS), "--worker-class", "sync", "--no-control-socket", "--preload"]
-    command += ["--log-level", "warning", app]
+    # As `make run`: --preload makes the app (and the rate-limit keys' secret) in the master.
+    command += [str(WORKERS), "--no-control-socket", "--preload", "--log-level", "warning", app]
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(command, cwd=cwd, env=dict(env), stdout=log, stderr=log)
         try:
@@ -502,6 +501,7 @@ def measure_in_process(
     from app.extensions import db
 
     settings = {"SECRET_KEY": s.secret, "DATABASE_URL": s.url, "SECURE_COOKIES": False}
+    settings["BASE_URL"] = "http://localhost"  # the host Flask's test client sends
     settings |= {"LOG_LEVEL": "WARNING", "PAGE_CACHE_SECONDS": 0, **(config or {})}
     app = create_app(settings, environ={})
     client, sent, statements = app.test_client(), 0, 0
@@ -550,11 +550,6 @@ def measure_in_process(
 
 
 # ---------------------------------------------------------------------- the report
-
-
-def plain(label: str) -> str:
-    """A Markdown label without its backticks, for the terminal."""
-    return label.replace("`", "")
 
 
 def optional(value: float | None, spec: str) -> str:

@@ -81,12 +81,8 @@ def run(args: argparse.Namespace) -> int:
             server.load(routes["not_modified"], [FEED_PATH], revalidate)
             print("Starting gunicorn with the page cache off…", file=sys.stderr)
             # Every request is a build there: not limited per client as in production.
-            cold_env = {
-                **s.env,
-                "VIGIL_PAGE_CACHE_SECONDS": "0",
-                "VIGIL_FEED_BUILD_RATE_LIMIT": "1000000 per minute",
-            }
-            with gunicorn(cold_env, args) as cold:
+            unlimited = {"VIGIL_FEED_BUILD_RATE_LIMIT": "1000000 per minute"}
+            with gunicorn({**s.env, "VIGIL_PAGE_CACHE_SECONDS": "0", **unlimited}, args) as cold:
                 options = {"connections": args.cold_connections, "timeout_s": COLD_TIMEOUT_S}
                 if args.warmup:
                     cold.load(Load("warm-up", ""), [FEED_PATH], seconds=args.warmup, **options)
