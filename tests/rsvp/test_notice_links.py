@@ -7,11 +7,9 @@ runs in-process (tests/rsvp/test_notices.py) and we read what arrived.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -19,23 +17,12 @@ from app.rsvp import notices
 from app.rsvp.services import cancel_rsvp
 from tests.factories import make_event, make_rsvp
 from tests.rsvp.pages import rsvp_count, rsvp_form
-from tests.rsvp.test_notices import SUBJECT_MANAGE, SUBJECT_PROMOTED, SmtpSink, free_port
+from tests.rsvp.smtp import SUBJECT_MANAGE, SUBJECT_PROMOTED, SmtpSink
 
 SITE = "https://vigil.example.org"
 # The site's own host as plain HTTP: a proxy that terminates TLS without saying so.
 PLAIN = "http://vigil.example.org"
 EVIL = "http://evil.example"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
