@@ -1,7 +1,8 @@
-"""All models, imported here so Alembic and the app see the whole schema."""
+"""The models every feature reads. Attendee data (app.models.rsvp) is not re-exported here:
+only the RSVP package imports it, so nothing reaches it through ``from app.models import``.
+app.rsvp imports it when the app is created, so Alembic and the app see the whole schema."""
 
 from app.models.event import Event, EventKind, EventStatus, Occurrence, OccurrenceSkip, Repeat
-from app.models.rsvp import NoticeKind, OutboxMessage, Rsvp, RsvpStatus
 from app.models.statement import StatementVersion
 from app.models.user import Invite, Role, User
 from app.models.venue import Venue, VenueKind, VenueStatus
@@ -11,14 +12,10 @@ __all__ = [
     "EventKind",
     "EventStatus",
     "Invite",
-    "NoticeKind",
     "Occurrence",
     "OccurrenceSkip",
-    "OutboxMessage",
     "Repeat",
     "Role",
-    "Rsvp",
-    "RsvpStatus",
     "StatementVersion",
     "User",
     "Venue",
