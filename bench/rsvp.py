@@ -192,7 +192,8 @@ def event_state(url: str, slug: str) -> dict[str, int]:
     (going only grows while RSVPs come in, so it fitted when it came). Both must be 0."""
     from sqlalchemy import create_engine, func, select
 
-    from app.models import Event, Rsvp, RsvpStatus
+    from app.models import Event
+    from app.models.rsvp import Rsvp, RsvpStatus
 
     engine = create_engine(url)
     try:

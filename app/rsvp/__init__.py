@@ -7,7 +7,7 @@ Built on events (STYLE.md, "Layout"): app.events never imports this package.
 from flask import Blueprint, Flask
 
 from app import pagecache
-from app.models import OutboxMessage, Rsvp
+from app.models.rsvp import OutboxMessage, Rsvp
 
 bp = Blueprint("rsvp", __name__)
 

@@ -50,7 +50,8 @@ from app import mail
 from app.clock import now_utc
 from app.events.queries import upcoming_occurrences
 from app.extensions import db
-from app.models import Event, NoticeKind, OutboxMessage, Rsvp
+from app.models import Event
+from app.models.rsvp import NoticeKind, OutboxMessage, Rsvp
 from app.urls import absolute_url
 from app.venues.countries import place_line
 from app.web import format_when

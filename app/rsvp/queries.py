@@ -16,7 +16,8 @@ from sqlalchemy.orm import joinedload
 
 from app.clock import now_utc
 from app.extensions import db
-from app.models import Event, EventStatus, Rsvp, RsvpStatus
+from app.models import Event, EventStatus
+from app.models.rsvp import Rsvp, RsvpStatus
 
 
 class RsvpClosedReason(StrEnum):

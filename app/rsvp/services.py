@@ -25,7 +25,8 @@ from sqlalchemy import Integer, bindparam, case, delete, func, insert, select
 from app.clock import now_utc
 from app.db import Base
 from app.extensions import db
-from app.models import Event, EventStatus, Occurrence, OutboxMessage, Rsvp, RsvpStatus
+from app.models import Event, EventStatus, Occurrence
+from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp import notices
 from app.rsvp.queries import RsvpClosedReason, closed_reason_of
 
@@ -228,6 +229,16 @@ def promote_waitlist(event: Event) -> list[Rsvp]:
     return promoted
 
 
+def _delete_and_promote(rsvp: Rsvp, event: Event) -> list[Rsvp]:
+    """Delete ``rsvp`` (its e-mail with it), promote who now fits and commit; the caller
+    holds the event's lock. Returns the promoted RSVPs."""
+    db.session.delete(rsvp)
+    db.session.flush()
+    promoted = promote_waitlist(event)
+    db.session.commit()
+    return promoted
+
+
 def cancel_rsvp(rsvp_id: int) -> list[Rsvp]:
     """Delete the RSVP at once and promote who now fits. Commits; returns the promoted."""
     try:
@@ -237,10 +248,7 @@ def cancel_rsvp(rsvp_id: int) -> list[Rsvp]:
         if rsvp is None or event is None:
             db.session.rollback()
             return []
-        db.session.delete(rsvp)
-        db.session.flush()
-        promoted = promote_waitlist(event)
-        db.session.commit()
+        promoted = _delete_and_promote(rsvp, event)
     except BaseException:
         db.session.rollback()
         raise
@@ -266,10 +274,7 @@ def remove_rsvp(event_id: int, rsvp_id: int) -> list[Rsvp]:
         rsvp = db.session.get(Rsvp, rsvp_id)
         if rsvp is None or rsvp.event_id != event.id:
             raise RsvpNotFoundError
-        db.session.delete(rsvp)
-        db.session.flush()
-        promoted = promote_waitlist(event)
-        db.session.commit()
+        promoted = _delete_and_promote(rsvp, event)
     except BaseException:
         db.session.rollback()
         raise

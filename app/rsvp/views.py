@@ -18,7 +18,8 @@ from werkzeug.wrappers import Response
 
 from app.events.queries import get_public_event_or_404, is_slug
 from app.extensions import limiter
-from app.models import Event, Rsvp
+from app.models import Event
+from app.models.rsvp import Rsvp
 from app.privacy import client_key_for
 from app.rsvp import bp, notices
 from app.rsvp.forms import CancelRsvpForm, ChangePartySizeForm, ManageForm, RsvpForm

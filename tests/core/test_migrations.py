@@ -27,17 +27,14 @@ from app.models import (
     Event,
     EventKind,
     EventStatus,
-    NoticeKind,
-    OutboxMessage,
     Repeat,
     Role,
-    Rsvp,
-    RsvpStatus,
     User,
     Venue,
     VenueKind,
     VenueStatus,
 )
+from app.models.rsvp import NoticeKind, OutboxMessage, Rsvp, RsvpStatus
 from tests.conftest import TEST_DATABASE_URL, make_app
 
 SCRATCH_SCHEMA = "vigil_migration_test"

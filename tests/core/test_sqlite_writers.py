@@ -43,7 +43,8 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Event, Rsvp, RsvpStatus
+from app.models import Event
+from app.models.rsvp import Rsvp, RsvpStatus
 from tests.conftest import TEST_DATABASE_URL, TEST_SECRET, _upgrade, make_app
 from tests.factories import PASSWORD, berlin_embassy, make_event, make_user
 

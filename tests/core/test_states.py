@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 
 from app.events.forms import kind_choices
-from app.models import EventKind, Repeat, RsvpStatus
+from app.models import EventKind, Repeat
+from app.models.rsvp import RsvpStatus
 from app.rsvp.queries import RsvpClosedReason
 from app.web import LANG_COOKIE
 from tests.factories import make_event, make_venue

@@ -9,7 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Event, Rsvp
+from app.models import Event
+from app.models.rsvp import Rsvp
 from tests.conftest import csrf_token
 
 MANAGE_LINK = re.compile(r'href="http://localhost/rsvp/manage#([A-Za-z0-9_-]+)"')

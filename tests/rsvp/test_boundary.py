@@ -13,7 +13,8 @@ from sqlalchemy import func, inspect, select
 from app.events.services import cancel_event
 from app.extensions import db
 from app.httpcache import current_generation
-from app.models import Event, OutboxMessage, Rsvp, User, Venue
+from app.models import Event, User, Venue
+from app.models.rsvp import OutboxMessage, Rsvp
 from app.rsvp.services import change_party_size
 from tests.factories import make_event, make_rsvp
 

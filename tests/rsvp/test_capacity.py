@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 
 from app.events.services import EventInput, update_event
 from app.extensions import db
-from app.models import Event, OutboxMessage, Repeat, Rsvp, RsvpStatus, User
+from app.models import Event, Repeat, User
+from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp.services import (
     RsvpNotFoundError,
     cancel_rsvp,

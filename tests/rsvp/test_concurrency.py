@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Rsvp, RsvpStatus
+from app.models.rsvp import Rsvp, RsvpStatus
 from app.rsvp.services import create_rsvp
 from tests.factories import make_event
 

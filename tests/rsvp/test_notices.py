@@ -17,7 +17,8 @@ from sqlalchemy import func, select, update
 
 from app import mail
 from app.extensions import db
-from app.models import Event, OutboxMessage, Rsvp, RsvpStatus
+from app.models import Event
+from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp import notices
 from app.rsvp.services import cancel_rsvp
 from tests.conftest import csrf_token, signed_in

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Rsvp
+from app.models.rsvp import Rsvp
 from tests.factories import make_event
 from tests.rsvp.pages import MANAGE_LINK, all_rsvps, post_manage, post_rsvp
 

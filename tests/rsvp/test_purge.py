@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, select
 
 from app import clock
 from app.extensions import db
-from app.models import Event, OutboxMessage, Repeat, Rsvp, Venue
+from app.models import Event, Repeat, Venue
+from app.models.rsvp import OutboxMessage, Rsvp
 from tests.conftest import DEFAULT_NOW, TEST_DATABASE_URL, _upgrade, make_app
 from tests.factories import berlin_embassy, make_event, make_rsvp
 

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.extensions import db
-from app.models import Event, Rsvp, RsvpStatus, User
+from app.models import Event, User
+from app.models.rsvp import Rsvp, RsvpStatus
 from app.rsvp.services import RsvpResult
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_event, make_rsvp, make_user

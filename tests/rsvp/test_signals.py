@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from app.events.services import cancel_event
 from app.events.signals import event_cancelled
 from app.extensions import db
-from app.models import Event, EventStatus, OutboxMessage
+from app.models import Event, EventStatus
+from app.models.rsvp import OutboxMessage
 from app.rsvp import init_app, notices
 from app.rsvp.services import create_rsvp
 from tests.factories import make_event, make_user, make_venue

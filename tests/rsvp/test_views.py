@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from app import clock
 from app.events.services import cancel_event
 from app.extensions import db
-from app.models import Event, RsvpStatus
+from app.models import Event
+from app.models.rsvp import RsvpStatus
 from app.rsvp import views as rsvp_views
 from app.rsvp.services import cancel_rsvp
 from tests.conftest import csrf_token, login, sql_statements
