@@ -80,6 +80,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RSVP_EVENT_RATE_LIMIT", str, "2 per day", "New RSVPs per client to one event."),
     Setting("MANAGE_RATE_LIMIT", str, "30 per minute", "Manage-link attempts per client."),
     Setting(
+        "UNCONFIRMED_MAIL_LIMIT",
+        str,
+        "3 per day",
+        "Mails that are not notices (private links, lost links) to one e-mail address.",
+    ),
+    Setting(
         "MAP_BUILD_RATE_LIMIT",
         str,
         "30 per minute",
@@ -297,6 +303,7 @@ def validate(values: Mapping[str, Any]) -> None:
         "RSVP_RATE_LIMIT",
         "RSVP_EVENT_RATE_LIMIT",
         "MANAGE_RATE_LIMIT",
+        "UNCONFIRMED_MAIL_LIMIT",
         "MAP_BUILD_RATE_LIMIT",
         "FEED_BUILD_RATE_LIMIT",
         "PAGE_BUILD_RATE_LIMIT",

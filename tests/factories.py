@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
+
+from sqlalchemy import update
 
 from app.auth.passwords import hash_password
 from app.auth.services import create_user
@@ -25,7 +28,8 @@ from app.campaign.services import pin_statement
 from app.events.services import EventInput, create_event
 from app.extensions import db
 from app.models import Event, EventKind, EventStatus, Repeat, Role, StatementVersion, User, Venue
-from app.rsvp.services import RsvpResult, create_rsvp
+from app.models.rsvp import Rsvp
+from app.rsvp.services import RsvpResult, create_rsvp, hash_token
 
 PASSWORD = "correct horse battery staple"
 # Saturday 2026-12-05 15:00 at the venue: ten days after DEFAULT_NOW (tests/conftest.py).
@@ -410,15 +414,32 @@ def make_rsvp(
     display_name: str | None = None,
     email: str | None = None,
     locale: str = "en",
+    dates: Sequence[date] = (),
+    confirmed: bool = True,
 ) -> RsvpResult:
     """An RSVP through app.rsvp.services.create_rsvp (which commits): anonymous, one person.
 
-    Going or waitlisted as the event's capacity decides; the result holds the
-    new RSVP's id, its status and its one-time manage token.
+    For ``dates`` of a series (a single event needs none). Going or waitlisted as
+    the event's capacity decides; the result holds the new rows' ids, their
+    statuses and the one-time manage token. An ``email`` is confirmed by its owner
+    (notices go to it) unless ``confirmed`` is False.
     """
-    return create_rsvp(
-        event.id, display_name=display_name, party_size=party_size, email=email, locale=locale
+    result = create_rsvp(
+        event.id,
+        display_name=display_name,
+        party_size=party_size,
+        email=email,
+        dates=dates,
+        locale=locale,
     )
+    if email is not None and confirmed:
+        db.session.execute(
+            update(Rsvp)
+            .where(Rsvp.token_hash == hash_token(result.token))
+            .values(email_confirmed=True)
+        )
+        db.session.commit()
+    return result
 
 
 # --- the campaign statement -----------------------------------------------------------------

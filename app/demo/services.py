@@ -128,7 +128,7 @@ def seed_events(count: int) -> SeedReport:
         )
         event.skips = [OccurrenceSkip(occurs_on=skip) for skip in sorted(skips)]
         instants = occurrence_instants(starts_at, ends_at, zone, Repeat(event.repeat), until, skips)
-        event.occurrences = [Occurrence(starts_at=s, ends_at=e) for s, e in instants]
+        event.occurrences = [Occurrence.at(s, e, zone) for s, e in instants]
         occurrence_count += len(instants)
         db.session.add(event)
     db.session.flush()

@@ -387,3 +387,9 @@ class CancelForm(FlaskForm):
         description=_l("For example: the police did not allow the gathering."),
     )
     submit = SubmitField(_l("Cancel this event"))
+
+
+class CancelDateForm(CancelForm):
+    """Cancel one date of a series, with a public reason."""
+
+    submit = SubmitField(_l("Cancel this date"))

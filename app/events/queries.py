@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.clock import now_utc
+from app.events.recurrence import instants_on
 from app.extensions import db
 from app.models import Event, EventStatus, Occurrence, User, Venue
 from app.venues.geo import Near, around, rough_distance, venue_distance_km
@@ -216,6 +217,42 @@ def upcoming_occurrences(event: Event, limit: int) -> list[Occurrence]:
             .limit(1)
         )
     )
+
+
+@dataclass(frozen=True)
+class DateLine:
+    """One date of an event as its page lists it: held, or cancelled with a reason."""
+
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool = False
+    reason: str | None = None
+
+
+def date_lines(event: Event, occurrences: list[Occurrence], *, complete: bool) -> list[DateLine]:
+    """``occurrences`` with the upcoming cancelled dates of the series among them.
+
+    Cancelled dates up to the last occurrence listed are shown, all of them if the
+    list is ``complete``.
+    """
+    lines = [DateLine(o.starts_at, o.ends_at) for o in occurrences]
+    today = now_utc().astimezone(event.zone).date()
+    last = occurrences[-1].occurs_on if occurrences and not complete else None
+    for skip in event.skips:
+        if skip.occurs_on < today or (last is not None and skip.occurs_on > last):
+            continue
+        start, end = instants_on(event.starts_at, event.ends_at, event.zone, skip.occurs_on)
+        lines.append(DateLine(start, end, cancelled=True, reason=skip.reason))
+    return sorted(lines, key=lambda line: line.starts_at)
+
+
+def when_on(event: Event, day: date) -> tuple[datetime, datetime]:
+    """UTC start and end of the event on the local ``day``: its occurrence, or the time a
+    cancelled date would have had."""
+    for occurrence in event.occurrences:
+        if occurrence.occurs_on == day:
+            return occurrence.starts_at, occurrence.ends_at
+    return instants_on(event.starts_at, event.ends_at, event.zone, day)
 
 
 def upcoming_occurrence_count(event: Event) -> int:

@@ -78,11 +78,25 @@ def occurrence_instants(
     """
     start_wall = first_start.astimezone(zone).replace(tzinfo=None)
     duration = first_end.astimezone(zone).replace(tzinfo=None) - start_wall
-    instants = []
-    for wall in series_walls(start_wall, repeat, until_on, skips):
-        start = wall.replace(tzinfo=zone).astimezone(UTC)
-        end = (wall + duration).replace(tzinfo=zone).astimezone(UTC)
-        if end <= start:  # only possible across a DST change on a very short event
-            end = start + timedelta(minutes=1)
-        instants.append((start, end))
-    return instants
+    return [
+        _instants(wall, duration, zone)
+        for wall in series_walls(start_wall, repeat, until_on, skips)
+    ]
+
+
+def instants_on(
+    first_start: datetime, first_end: datetime, zone: ZoneInfo, day: date
+) -> tuple[datetime, datetime]:
+    """UTC (start, end) the series starting ``first_start`` would have on the local ``day``:
+    the time of a skipped date, as a cancelled date's banner and notice show it."""
+    start_wall = first_start.astimezone(zone).replace(tzinfo=None)
+    duration = first_end.astimezone(zone).replace(tzinfo=None) - start_wall
+    return _instants(datetime.combine(day, start_wall.time()), duration, zone)
+
+
+def _instants(wall: datetime, duration: timedelta, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = wall.replace(tzinfo=zone).astimezone(UTC)
+    end = (wall + duration).replace(tzinfo=zone).astimezone(UTC)
+    if end <= start:  # only possible across a DST change on a very short event
+        end = start + timedelta(minutes=1)
+    return start, end

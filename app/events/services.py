@@ -14,7 +14,12 @@ from sqlalchemy import delete, select, update
 
 from app.clock import now_utc
 from app.events.recurrence import occurrence_instants, to_utc
-from app.events.signals import event_cancelled, event_capacity_raised, event_rescheduled
+from app.events.signals import (
+    date_cancelled,
+    event_cancelled,
+    event_capacity_raised,
+    event_rescheduled,
+)
 from app.extensions import db
 from app.models import (
     Event,
@@ -91,7 +96,7 @@ def _rebuild_occurrences(event: Event) -> None:
         event.repeat_until_on,
         skips,
     )
-    event.occurrences = [Occurrence(starts_at=start, ends_at=end) for start, end in rows]
+    event.occurrences = [Occurrence.at(start, end, event.zone) for start, end in rows]
 
 
 def _apply(event: Event, data: EventInput, venue: Venue) -> None:
@@ -114,7 +119,11 @@ def _apply(event: Event, data: EventInput, venue: Venue) -> None:
 
 
 def _time_and_place_key(event: Event) -> tuple[object, ...]:
-    """What supporters who left an e-mail are told about when it changes."""
+    """What supporters who left an e-mail are told about when it changes.
+
+    Skipped dates are not part of it: a newly skipped date concerns only its own
+    RSVPs (``date_cancelled``).
+    """
     return (
         event.venue_id,
         event.starts_at,
@@ -122,13 +131,16 @@ def _time_and_place_key(event: Event) -> tuple[object, ...]:
         event.timezone,
         event.repeat,
         event.repeat_until_on,
-        tuple(sorted(skip.occurs_on for skip in event.skips)),
     )
+
+
+def _skipped(event: Event) -> frozenset[date]:
+    return frozenset(skip.occurs_on for skip in event.skips)
 
 
 def _schedule_key(event: Event) -> tuple[object, ...]:
     """What calendar clients must be told about (design/ical.md: SEQUENCE)."""
-    return (*_time_and_place_key(event), event.status)
+    return (*_time_and_place_key(event), tuple(sorted(_skipped(event))), event.status)
 
 
 def _capacity_grew(before: int | None, after: int | None) -> bool:
@@ -184,12 +196,14 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
     """Apply an edit; returns True if anything changed.
 
     SEQUENCE grows when time, place or status change; LAST-MODIFIED on any change.
-    A change of time or place sends ``event_rescheduled`` (RSVPs: "changed" notices),
-    a raised (or removed) capacity ``event_capacity_raised`` (RSVPs: waiting-list
-    promotions), both in the caller's transaction (app.events.signals).
+    A change of time or place sends ``event_rescheduled`` (RSVPs follow their dates
+    and get "changed" notices), each newly skipped date ``date_cancelled`` (that
+    date's RSVPs are told), a raised (or removed) capacity ``event_capacity_raised``
+    (RSVPs: waiting-list promotions), all in the caller's transaction (app.events.signals).
     """
     _lock_for_waitlist(event)
     before_schedule, before_content = _schedule_key(event), _content_key(event)
+    before_skipped = _skipped(event)
     before_time_and_place, before_capacity = _time_and_place_key(event), event.capacity
     _apply(event, data, _resolve_venue(data.venue, editor))
     if event.status == EventStatus.DRAFT and data.publish:
@@ -206,6 +220,8 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s updated by account %s", event.id, editor.id)
+    for day in sorted(_skipped(event) - before_skipped):
+        date_cancelled.send(event, occurs_on=day, reason=None)
     if _time_and_place_key(event) != before_time_and_place:
         event_rescheduled.send(event)
     if _capacity_grew(before_capacity, event.capacity):
@@ -225,6 +241,35 @@ def cancel_event(event: Event, *, reason: str, editor: User) -> None:
     db.session.flush()
     log.info("event %s cancelled by account %s", event.id, editor.id)
     event_cancelled.send(event)
+
+
+class DateNotCancellableError(ValueError):
+    """The date is not an upcoming date of a published or draft series."""
+
+
+def cancel_date(event: Event, occurs_on: date, *, reason: str, editor: User) -> None:
+    """Cancel one date of a series: it becomes a skipped date (an EXDATE in the feeds), the
+    event page shows it as cancelled with ``reason``, and ``date_cancelled`` tells that
+    date's RSVPs only. Raises DateNotCancellableError for a date that is not one of the
+    series' dates or has started, or for a cancelled event or a single event.
+    """
+    occurrence = next((o for o in event.occurrences if o.occurs_on == occurs_on), None)
+    if (
+        not event.is_recurring
+        or event.is_cancelled
+        or occurrence is None
+        or occurrence.starts_at <= now_utc()
+    ):
+        raise DateNotCancellableError(occurs_on)
+    _lock_for_waitlist(event)
+    event.skips = [*event.skips, OccurrenceSkip(occurs_on=occurs_on, reason=reason or None)]
+    event.sequence += 1
+    event.updated_at = event.last_modified_at = now_utc()
+    db.session.flush()
+    _rebuild_occurrences(event)
+    db.session.flush()
+    log.info("event %s: one date cancelled by account %s", event.id, editor.id)
+    date_cancelled.send(event, occurs_on=occurs_on, reason=reason or None)
 
 
 def touch_events_at(venue: Venue) -> None:

@@ -27,3 +27,8 @@ event_capacity_raised = _signals.signal(
     "event-capacity-raised",
     doc="The event's capacity grew or was removed; the event's row lock is held.",
 )
+date_cancelled = _signals.signal(
+    "date-cancelled",
+    doc="One date of a series was cancelled (skipped); ``occurs_on`` is that local date and "
+    "``reason`` the organizer's public reason or None. Only that date's RSVPs are concerned.",
+)

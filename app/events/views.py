@@ -11,6 +11,7 @@ from app.events.filters import FilterForm, read_filters
 from app.events.panels import EVENT_PAGE, LIST_PAGE, EventPage, ListPage
 from app.events.queries import (
     all_occurrences,
+    date_lines,
     get_public_event_or_404,
     upcoming_listings,
     upcoming_occurrence_count,
@@ -44,7 +45,8 @@ def dates(slug: str) -> str:
     viewer = current_user if current_user.is_authenticated else None
     event = get_public_event_or_404(slug, viewer)
     upcoming, over = all_occurrences(event)
-    return render_template("events/dates.html", event=event, upcoming=upcoming, over=over)
+    lines = date_lines(event, upcoming, complete=True)
+    return render_template("events/dates.html", event=event, upcoming=lines, over=over)
 
 
 @bp.get("/events/<slug>")
@@ -61,7 +63,7 @@ def show(slug: str) -> str:
     return render_template(
         "events/show.html",
         event=event,
-        occurrences=occurrences,
+        dates=date_lines(event, occurrences, complete=False),
         more_dates=max(upcoming_occurrence_count(event) - len(occurrences), 0),
         description_html=render_markdown(event.description),
         country=country_name(event.venue.country_code, locale),

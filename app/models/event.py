@@ -188,6 +188,7 @@ class Occurrence(Base):
     __tablename__ = "occurrences"
     __table_args__ = (
         UniqueConstraint("event_id", "starts_at", name="uq_occurrences_event_start"),
+        UniqueConstraint("event_id", "occurs_on", name="uq_occurrences_event_date"),
         Index("ix_occurrences_starts_at", "starts_at"),
     )
 
@@ -195,8 +196,18 @@ class Occurrence(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The local date at the venue: what RSVPs of a series refer to (app.models.rsvp). It
+    # stays put when the organizer moves the time of day, where ``starts_at`` does not.
+    occurs_on: Mapped[date] = mapped_column(Date)
 
     event: Mapped[Event] = relationship(back_populates="occurrences")
+
+    @classmethod
+    def at(cls, starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> Occurrence:
+        """The occurrence from ``starts_at`` to ``ends_at`` (UTC) at a venue in ``zone``."""
+        return cls(
+            starts_at=starts_at, ends_at=ends_at, occurs_on=starts_at.astimezone(zone).date()
+        )
 
 
 class OccurrenceSkip(Base):
@@ -208,5 +219,7 @@ class OccurrenceSkip(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     occurs_on: Mapped[date] = mapped_column(Date)
+    # Shown on the event page beside the cancelled date, and mailed to its RSVPs.
+    reason: Mapped[str | None] = mapped_column(String(CANCEL_REASON_MAX))
 
     event: Mapped[Event] = relationship(back_populates="skips")

@@ -7,7 +7,18 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
@@ -41,12 +52,15 @@ class NoticeKind(StrEnum):
 
     CHANGED = "changed"
     CANCELLED = "cancelled"
+    DATE_CANCELLED = "date-cancelled"
     PROMOTED = "promoted"
     MANAGE_LINK = "manage-link"
 
 
 class Rsvp(Base):
-    """One supporter's RSVP. No IP, no user agent, no real name, no time finer than the day.
+    """One supporter's RSVP for one date. No IP, no user agent, no real name, no time
+    finer than the day. A supporter who chooses several dates of a series has one row
+    per date, all with the same code, name, party size and e-mail.
 
     The manage token is stored only as its SHA-256; the e-mail, if given, serves
     change notices only and is deleted with the row after the event.
@@ -56,15 +70,25 @@ class Rsvp(Base):
     __table_args__ = (
         CheckConstraint(f"party_size BETWEEN 1 AND {PARTY_SIZE_MAX}", name="party_size_range"),
         # status: the CHECK of its enum type (status_known).
-        Index("ix_rsvps_event_status", "event_id", "status"),
+        Index("ix_rsvps_event_date_status", "event_id", "occurs_on", "status"),
+        # One row per code and date; also the index that finds a code's rows.
+        UniqueConstraint("token_hash", "occurs_on", name="uq_rsvps_code_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The local date of the occurrence (app.models.event.Occurrence.occurs_on): capacity,
+    # the waiting list, notices and the purge are per date.
+    occurs_on: Mapped[date] = mapped_column(Date)
+    # Shared by the rows of one supporter's dates: one private code manages them all.
+    token_hash: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX))
     party_size: Mapped[int] = mapped_column(Integer)
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    # Notices go only to an address its owner confirmed (app.rsvp.consent): anyone can
+    # type anyone's address into the form. The confirmation code is stored as its SHA-256.
+    email_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    confirm_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[RsvpStatus] = mapped_column(
         enum_type(RsvpStatus, length=12, name="status_known")
     )

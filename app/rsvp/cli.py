@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from app.db import writes_database
 from app.extensions import db
+from app.rsvp.consent import forget_unconfirmed
 from app.rsvp.notices import send_pending
 from app.rsvp.services import purge_ended_events
 
@@ -39,14 +40,17 @@ def checkpoint_sqlite() -> bool:
 @rsvp.command("purge")
 @writes_database
 def purge_command() -> None:
-    """Delete RSVPs and notices of events that ended more than 24 hours ago."""
+    """Delete RSVPs of dates that ended over 24 hours ago, old notices, and unconfirmed
+    addresses older than a week."""
     result = purge_ended_events()
+    forgotten = forget_unconfirmed()
     db.session.commit()
     db.session.remove()  # our connection goes back to the pool: no reader left behind
     click.echo(
         f"Deleted {result.rsvps} RSVPs and {result.messages} queued notices "
         f"of {result.events} ended events."
     )
+    click.echo(f"Deleted {forgotten} e-mail addresses nobody confirmed within a week.")
     if not checkpoint_sqlite():
         log.warning("WAL checkpoint incomplete: another connection is reading")
         raise click.ClickException(

@@ -1,4 +1,4 @@
-"""The organizer's RSVP list as CSV: display name, people, status, date; never an e-mail."""
+"""The organizer's RSVP list as CSV: date, display name, people, status; never an e-mail."""
 
 from __future__ import annotations
 
@@ -31,10 +31,11 @@ def rsvps_csv(rows: list[RsvpRow]) -> str:
     buffer.write("\ufeff")
     # Every field quoted, numbers included: no spreadsheet guesses a type (design/security.md T19).
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow([_("Display name"), _("People"), _("Status"), _("RSVP date")])
+    writer.writerow([_("Date"), _("Display name"), _("People"), _("Status"), _("RSVP date")])
     for row in rows:
         writer.writerow(
             [
+                row.occurs_on.isoformat(),
                 csv_cell(row.display_name or ""),
                 row.party_size,
                 csv_cell(row.status.label),

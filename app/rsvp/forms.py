@@ -6,18 +6,27 @@ server keeps no session state about an RSVP (design/security.md decision 9).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Length
 
 from app.auth.services import is_valid_email, normalize_email
 from app.forms import CleanStringField
 from app.mail import is_valid_address
 from app.models.rsvp import DISPLAY_NAME_MAX, EMAIL_MAX, PARTY_SIZE_MAX
+from app.rsvp.queries import RSVP_DATES_MAX
 
 PARTY_SIZES = tuple(str(size) for size in range(1, PARTY_SIZE_MAX + 1))
 
@@ -67,6 +76,10 @@ class RsvpForm(FlaskForm):
             "a nickname is fine."
         ),
     )
+    # The dates of a series, as checkboxes (templates/rsvp/_form.html); a single event
+    # sends none. Checked here only for their form; the service checks that each is a
+    # date of the event that takes RSVPs, under the event's lock.
+    dates = SelectMultipleField(_l("Which dates will you come?"), choices=[], validate_choice=False)
     party_size = _party_size_field()
     notify = BooleanField(_l("E-mail me if this event changes or is cancelled"))
     email = CleanStringField(
@@ -85,12 +98,29 @@ class RsvpForm(FlaskForm):
         self.party_size.choices = _party_size_choices()
         self.party_size_value: int | None = None
         self.notice_email: str | None = None
+        self.dates_value: list[date] = []
 
     def validate(self, extra_validators: Any = None) -> bool:
         fields_ok = super().validate(extra_validators)
         self.party_size_value = _check_party_size(self.party_size)
         self.notice_email = self._check_email()
+        self.dates_value = self._check_dates()
         return bool(fields_ok) and not self.errors
+
+    def _check_dates(self) -> list[date]:
+        values = self.dates.data or []
+        try:
+            days = sorted({date.fromisoformat(value) for value in values})
+        except (TypeError, ValueError):
+            days = []
+        if len(values) > RSVP_DATES_MAX or len(days) != len(set(values)):
+            self.dates.errors = [*self.dates.errors, _("Choose dates from the list.")]
+            return []
+        return days
+
+    def require_a_date(self) -> None:
+        """Mark the missing date: the event is a series, and the visitor ticked none."""
+        self.dates.errors = [*self.dates.errors, _("Choose at least one date.")]
 
     def _check_email(self) -> str | None:
         if self.email.errors:
@@ -155,7 +185,48 @@ class ChangePartySizeForm(FlaskForm):
 
 
 class CancelRsvpForm(FlaskForm):
-    """Cancel (delete) the RSVP whose code comes along."""
+    """Cancel (delete) the RSVP whose code comes along: one date of it, or all."""
 
     token = HiddenField()
+    # An ISO date to cancel only that date; empty for every date.
+    occurs_on = HiddenField()
     submit = SubmitField(_l("Cancel my RSVP"))
+
+    def chosen_date(self) -> date | None:
+        """The date to cancel; None for all. Raises ValueError for a malformed date."""
+        value = (self.occurs_on.data or "").strip()
+        return date.fromisoformat(value) if value else None
+
+
+class ConfirmEmailForm(FlaskForm):
+    """The confirmation code from the mailed link's #fragment, copied in by a script or pasted."""
+
+    code = StringField(
+        _l("Confirmation code"),
+        validators=[DataRequired(message=_l("Paste the confirmation code."))],
+        description=_l("Opening the link in the mail fills this in."),
+    )
+    submit = SubmitField(_l("Yes, send me notices about my RSVP"))
+
+
+class LostLinkForm(FlaskForm):
+    """The address given with an RSVP, to mail new private links to it."""
+
+    email = CleanStringField(
+        _l("The e-mail address you gave with your RSVP"),
+        validators=[
+            DataRequired(message=_l("Enter the e-mail address you gave with your RSVP.")),
+            Length(max=EMAIL_MAX, message=_l("This e-mail address is too long.")),
+        ],
+    )
+    submit = SubmitField(_l("Send me new links"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        address = normalize_email(self.email.data)
+        if not (is_valid_email(address) and is_valid_address(address)):
+            self.email.errors = [_("Enter an e-mail address such as name@example.org.")]
+            return False
+        self.email.data = address
+        return True

@@ -36,7 +36,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template
@@ -48,7 +49,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app import mail
 from app.clock import now_utc
-from app.events.queries import upcoming_occurrences
+from app.events.queries import upcoming_occurrences, when_on
 from app.extensions import db
 from app.models import Event
 from app.models.rsvp import NoticeKind, OutboxMessage, Rsvp
@@ -67,6 +68,7 @@ _COMMITTED_KEY = "vigil_outbox_committed"
 _TEMPLATES = {
     NoticeKind.CHANGED: "mail/changed.txt",
     NoticeKind.CANCELLED: "mail/cancelled.txt",
+    NoticeKind.DATE_CANCELLED: "mail/date_cancelled.txt",
     NoticeKind.PROMOTED: "mail/promoted.txt",
     NoticeKind.MANAGE_LINK: "mail/manage_link.txt",
 }
@@ -80,10 +82,12 @@ def subject_for(kind: NoticeKind, locale: str) -> str:
             subject = _("The time or place of an event you plan to attend has changed")
         elif kind == NoticeKind.CANCELLED:
             subject = _("An event you planned to attend is cancelled")
+        elif kind == NoticeKind.DATE_CANCELLED:
+            subject = _("A date you planned to attend is cancelled")
         elif kind == NoticeKind.PROMOTED:
             subject = _("A place became free: you are now on the list of people going")
         else:
-            subject = _("Your link to change or cancel your RSVP")
+            subject = _("Your RSVP: your private link, and please confirm your address")
     return subject
 
 
@@ -92,21 +96,28 @@ def _event_url(event: Event) -> str:
     return absolute_url("events.show", slug=event.slug)
 
 
-def _when(event: Event) -> str:
-    """The next (or last) date of the event in venue time, with the zone."""
+def _when(event: Event, days: Sequence[date]) -> str:
+    """The dates ``days`` of the event in venue time with the zone, one per line; without
+    days, its next (or last) date."""
+    if days:
+        return "\n".join(format_when(*when_on(event, day), event.timezone) for day in days)
     occurrences = upcoming_occurrences(event, limit=1)
     if occurrences:
         return format_when(occurrences[0].starts_at, occurrences[0].ends_at, event.timezone)
     return format_when(event.starts_at, event.ends_at, event.timezone)
 
 
-def render_body(kind: NoticeKind, event: Event, locale: str, **extra: Any) -> str:
-    """The plain-text body of a notice about ``event`` in ``locale``."""
+def render_body(
+    kind: NoticeKind, event: Event, locale: str, days: Sequence[date] = (), **extra: Any
+) -> str:
+    """The plain-text body of a notice about ``event`` in ``locale``: about the supporter's
+    dates ``days`` if given (a series' RSVPs are per date), else the event's next date."""
     with force_locale(locale):
         return render_template(
             _TEMPLATES[kind],
             event=event,
-            when=_when(event),
+            when=_when(event, days),
+            for_dates=bool(days),
             place=place_line(event.venue, locale),
             event_url=_event_url(event),
             **extra,
@@ -120,34 +131,51 @@ def _locale_of(rsvp: Rsvp) -> str:
     return str(current_app.config["DEFAULT_LOCALE"])
 
 
-def _recipients(rsvps: Iterable[Rsvp]) -> list[tuple[str, Rsvp]]:
-    """(address, RSVP) once per usable address, so nobody gets the same notice twice."""
-    chosen: dict[str, tuple[str, Rsvp]] = {}
+@dataclasses.dataclass
+class _Recipient:
+    address: str
+    locale: str
+    days: list[date]
+
+
+def _recipients(rsvps: Iterable[Rsvp]) -> list[_Recipient]:
+    """Each confirmed, usable address once, with the dates of its RSVPs: nobody gets the
+    same notice twice, and nobody gets one without having confirmed the address
+    (app.rsvp.consent)."""
+    chosen: dict[str, _Recipient] = {}
     for rsvp in rsvps:
-        if not rsvp.email:
+        if not rsvp.email or not rsvp.email_confirmed:
             continue
         if not mail.is_valid_address(rsvp.email):
             log.warning("rsvp %s has an unusable address; no notice queued", rsvp.id)
             continue
-        chosen.setdefault(rsvp.email.lower(), (rsvp.email, rsvp))
+        recipient = chosen.setdefault(
+            rsvp.email.lower(), _Recipient(rsvp.email, _locale_of(rsvp), [])
+        )
+        if rsvp.occurs_on not in recipient.days:
+            recipient.days.append(rsvp.occurs_on)
     return list(chosen.values())
 
 
 def _queue(kind: NoticeKind, event: Event, rsvps: Iterable[Rsvp], **extra: Any) -> int:
-    """Write one outbox message per address; flushes. Returns the number queued."""
-    bodies: dict[str, str] = {}
+    """Write one outbox message per address; flushes. Returns the number queued.
+
+    For a series, each message names the supporter's own dates; a single event's, its date.
+    """
+    bodies: dict[tuple[str, tuple[date, ...]], str] = {}
     messages = []
-    for address, rsvp in _recipients(rsvps):
-        locale = _locale_of(rsvp)
-        if locale not in bodies:
-            bodies[locale] = render_body(kind, event, locale, **extra)
+    for recipient in _recipients(rsvps):
+        days = tuple(sorted(recipient.days)) if event.is_recurring else ()
+        key = (recipient.locale, days)
+        if key not in bodies:
+            bodies[key] = render_body(kind, event, recipient.locale, days, **extra)
         messages.append(
             OutboxMessage(
                 event_id=event.id,
-                recipient=address,
+                recipient=recipient.address,
                 kind=kind,
-                locale=locale,
-                body=bodies[locale],
+                locale=recipient.locale,
+                body=bodies[key],
                 attempts=0,
                 created_at=now_utc(),
             )
@@ -161,12 +189,17 @@ def _queue(kind: NoticeKind, event: Event, rsvps: Iterable[Rsvp], **extra: Any) 
     return len(messages)
 
 
-def _with_email(event: Event) -> list[Rsvp]:
-    return list(
-        db.session.scalars(
-            select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email.is_not(None)).order_by(Rsvp.id)
-        )
+def _with_email(event: Event, occurs_on: date | None = None) -> list[Rsvp]:
+    """RSVPs with an address, of ``occurs_on`` or of every date from today (venue time) on:
+    the dates that are over need no notice."""
+    query = select(Rsvp).where(
+        Rsvp.event_id == event.id, Rsvp.email.is_not(None), Rsvp.email_confirmed.is_(True)
     )
+    if occurs_on is not None:
+        query = query.where(Rsvp.occurs_on == occurs_on)
+    else:
+        query = query.where(Rsvp.occurs_on >= now_utc().astimezone(event.zone).date())
+    return list(db.session.scalars(query.order_by(Rsvp.occurs_on, Rsvp.id)))
 
 
 def queue_event_changed(event: Event) -> int:
@@ -182,21 +215,39 @@ def queue_event_cancelled(event: Event) -> int:
     return _queue(NoticeKind.CANCELLED, event, _with_email(event), reason=event.cancel_reason)
 
 
+def queue_date_cancelled(event: Event, occurs_on: date, reason: str | None) -> int:
+    """Queue a "date cancelled" notice to the RSVPs of that one date with an address. Flushes."""
+    return _queue(NoticeKind.DATE_CANCELLED, event, _with_email(event, occurs_on), reason=reason)
+
+
 def queue_promoted(event: Event, promoted: Iterable[Rsvp]) -> int:
     """Queue a "promoted" notice to each RSVP just moved from the waitlist. Flushes."""
     return _queue(NoticeKind.PROMOTED, event, promoted)
 
 
-def send_manage_link(*, recipient: str, event: Event, manage_url: str, locale: str) -> bool:
+def send_manage_link(
+    *,
+    recipient: str,
+    event: Event,
+    days: Sequence[date],
+    manage_url: str,
+    locale: str,
+    **extra: Any,
+) -> bool:
     """Mail the private manage link right away; call after the RSVP is committed.
 
+    It is the first mail to the address, so ``extra`` carries ``confirm_url``: the
+    owner confirms the address there before any notice is sent (app.rsvp.consent).
     ``manage_url`` is the full link including ``#token``. It is never stored (the
     outbox would then hold a working token), so a failure is not retried: it is
     logged without details and False is returned; the confirmation page still
     shows the link. Never raises for mail problems.
     """
     try:
-        body = render_body(NoticeKind.MANAGE_LINK, event, locale, manage_url=manage_url)
+        days = days if event.is_recurring else ()
+        body = render_body(
+            NoticeKind.MANAGE_LINK, event, locale, days, manage_url=manage_url, **extra
+        )
         mail.send_message(recipient, subject_for(NoticeKind.MANAGE_LINK, locale), body)
     except (ValueError, OSError, smtplib.SMTPException):
         log.warning("manage link for event %s not sent", event.id)

@@ -6,6 +6,7 @@ Nothing here ever selects the e-mail column: no page or export shows it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,16 +17,20 @@ from sqlalchemy.orm import joinedload
 
 from app.clock import now_utc
 from app.extensions import db
-from app.models import Event, EventStatus
+from app.models import Event, EventStatus, Occurrence
 from app.models.rsvp import Rsvp, RsvpStatus
+
+# How many of a series' next dates the RSVP form offers (and one RSVP may choose).
+RSVP_DATES_MAX = 12
 
 
 class RsvpClosedReason(StrEnum):
-    """Why an event takes no RSVP now; ``message`` tells the visitor."""
+    """Why an event, or one of its dates, takes no RSVP now; ``message`` tells the visitor."""
 
     CANCELLED = "cancelled"
     STARTED = "started"
     DRAFT = "draft"
+    NOT_A_DATE = "not-a-date"
 
     @property
     def message(self) -> str:
@@ -37,6 +42,9 @@ _CLOSED_MESSAGES = {
     RsvpClosedReason.CANCELLED: _l("This event is cancelled, so it takes no RSVPs."),
     RsvpClosedReason.STARTED: _l("RSVPs closed when this event started."),
     RsvpClosedReason.DRAFT: _l("This event is not published yet, so it takes no RSVPs."),
+    RsvpClosedReason.NOT_A_DATE: _l(
+        "The event does not take place on that date (any more), so it takes no RSVPs for it."
+    ),
 }
 
 
@@ -51,17 +59,26 @@ class Attendance:
 
 
 @dataclass(frozen=True)
-class RsvpPanel:
-    """What the event page shows about RSVPs.
+class DateAvailability:
+    """One date as the RSVP box offers it: its count (None if hidden), places, fullness."""
 
-    ``closed_reason`` is None while RSVPs are open. ``going_people`` is None when
-    the organizer hides the count.
-    """
-
-    closed_reason: RsvpClosedReason | None
+    occurrence: Occurrence
     going_people: int | None
     places_left: int | None
     is_full: bool
+
+
+@dataclass(frozen=True)
+class RsvpPanel:
+    """What the event page shows about RSVPs.
+
+    ``closed_reason`` is None while RSVPs are open. ``dates`` are the dates that take
+    RSVPs, soonest first: one for a single event, the next few of a series.
+    """
+
+    closed_reason: RsvpClosedReason | None
+    dates: list[DateAvailability]
+    is_series: bool
 
     @property
     def is_open(self) -> bool:
@@ -75,17 +92,12 @@ class RsvpRow:
     display_name: str | None
     party_size: int
     status: RsvpStatus
+    occurs_on: date
     created_on: date
     rsvp_id: int  # for the organizer's "remove" button; the CSV leaves it out
 
 
-def attendance(event_id: int) -> Attendance:
-    """Going and waitlisted counts of the event, in one query."""
-    rows = db.session.execute(
-        select(Rsvp.status, func.count(), func.coalesce(func.sum(Rsvp.party_size), 0))
-        .where(Rsvp.event_id == event_id)
-        .group_by(Rsvp.status)
-    ).all()
+def _counts(rows: Iterable[tuple[RsvpStatus, int, int]]) -> Attendance:
     by_status = {status: (int(count), int(people)) for status, count, people in rows}
     going_rsvps, going_people = by_status.get(RsvpStatus.GOING, (0, 0))
     waitlisted_rsvps, waitlisted_people = by_status.get(RsvpStatus.WAITLISTED, (0, 0))
@@ -97,49 +109,108 @@ def attendance(event_id: int) -> Attendance:
     )
 
 
+def attendance_by_date(event_id: int) -> dict[date, Attendance]:
+    """Going and waitlisted counts of each date of the event that has RSVPs, in one query."""
+    rows = db.session.execute(
+        select(
+            Rsvp.occurs_on, Rsvp.status, func.count(), func.coalesce(func.sum(Rsvp.party_size), 0)
+        )
+        .where(Rsvp.event_id == event_id)
+        .group_by(Rsvp.occurs_on, Rsvp.status)
+    ).all()
+    grouped: dict[date, list[tuple[RsvpStatus, int, int]]] = {}
+    for day, status, count, people in rows:
+        grouped.setdefault(day, []).append((status, count, people))
+    return {day: _counts(counts) for day, counts in sorted(grouped.items())}
+
+
 def closed_reason(event: Event, now: datetime | None = None) -> RsvpClosedReason | None:
-    """Why the event takes no RSVP now, or None.
+    """Why the event takes no RSVP at all now (cancelled, draft, every date started), or None.
 
-    The same rules as app.rsvp.services, which re-checks them under the event's lock.
+    The same rules as app.rsvp.services, which re-checks them per date under the lock.
     """
-    return closed_reason_of(event.status, event.starts_at, now or now_utc())
+    now = now or now_utc()
+    last_start = db.session.scalar(
+        select(func.max(Occurrence.starts_at)).where(Occurrence.event_id == event.id)
+    )
+    return closed_reason_of(event.status, last_start, now)
 
 
-def closed_reason_of(
-    status: EventStatus, starts_at: datetime, now: datetime
-) -> RsvpClosedReason | None:
-    """Why an event in ``status`` starting at ``starts_at`` takes no RSVP at ``now``, or None."""
+def status_closed_reason(status: EventStatus) -> RsvpClosedReason | None:
+    """Why no date of an event in ``status`` takes RSVPs (cancelled, draft), or None."""
     if status == EventStatus.CANCELLED:
         return RsvpClosedReason.CANCELLED
     if status != EventStatus.PUBLISHED:
         return RsvpClosedReason.DRAFT
+    return None
+
+
+def closed_reason_of(
+    status: EventStatus, starts_at: datetime | None, now: datetime
+) -> RsvpClosedReason | None:
+    """Why a date starting at ``starts_at`` (None: not a date of the event) of an event in
+    ``status`` takes no RSVP at ``now``, or None."""
+    reason = status_closed_reason(status)
+    if reason is not None:
+        return reason
+    if starts_at is None:
+        return RsvpClosedReason.NOT_A_DATE
     if starts_at <= now:
         return RsvpClosedReason.STARTED
     return None
 
 
+def open_dates(event: Event, limit: int = RSVP_DATES_MAX) -> list[Occurrence]:
+    """The next ``limit`` dates of the event that have not started: those that take RSVPs."""
+    return list(
+        db.session.scalars(
+            select(Occurrence)
+            .where(Occurrence.event_id == event.id, Occurrence.starts_at > now_utc())
+            .order_by(Occurrence.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def date_starts(event_id: int, days: Iterable[date]) -> dict[date, datetime]:
+    """The start of each of ``days`` that is a date of the event; other days are left out."""
+    rows = db.session.execute(
+        select(Occurrence.occurs_on, Occurrence.starts_at).where(
+            Occurrence.event_id == event_id, Occurrence.occurs_on.in_(set(days))
+        )
+    ).all()
+    return dict(rows)
+
+
 def rsvp_panel(event: Event) -> RsvpPanel:
-    """The RSVP box of the public event page: open or why not, and the count if shown.
+    """The RSVP box of the public event page: open or why not, and each open date's count.
 
     "Full" is shown even when the count is hidden: people must know they would
     join the waiting list, and the capacity itself is not public.
     """
-    counts = attendance(event.id)
-    going = counts.going_people
-    is_full = event.capacity is not None and going >= event.capacity
-    places_left = None
-    if event.capacity is not None and not is_full and not event.hide_count:
-        places_left = event.capacity - going
-    return RsvpPanel(
-        closed_reason=closed_reason(event),
-        going_people=None if event.hide_count else going,
-        places_left=places_left,
-        is_full=is_full,
-    )
+    reason = closed_reason(event)
+    dates = open_dates(event) if reason is None else []
+    counts = attendance_by_date(event.id) if dates else {}
+    offered = []
+    for occurrence in dates:
+        going = counts.get(occurrence.occurs_on, Attendance()).going_people
+        is_full = event.capacity is not None and going >= event.capacity
+        places_left = None
+        if event.capacity is not None and not is_full and not event.hide_count:
+            places_left = event.capacity - going
+        offered.append(
+            DateAvailability(
+                occurrence=occurrence,
+                going_people=None if event.hide_count else going,
+                places_left=places_left,
+                is_full=is_full,
+            )
+        )
+    return RsvpPanel(closed_reason=reason, dates=offered, is_series=event.is_recurring)
 
 
 def waitlist_position(rsvp: Rsvp) -> int | None:
-    """1 for the first in line, and so on; None if the RSVP is going.
+    """1 for the first in line for the RSVP's date, and so on; None if the RSVP is going.
 
     Earlier RSVPs are promoted first (app.rsvp.services.promote_waitlist), though
     a smaller party further back may move up first when only a few places free up.
@@ -149,6 +220,7 @@ def waitlist_position(rsvp: Rsvp) -> int | None:
     ahead = db.session.scalar(
         select(func.count()).where(
             Rsvp.event_id == rsvp.event_id,
+            Rsvp.occurs_on == rsvp.occurs_on,
             Rsvp.status == RsvpStatus.WAITLISTED,
             Rsvp.id < rsvp.id,
         )
@@ -156,22 +228,27 @@ def waitlist_position(rsvp: Rsvp) -> int | None:
     return int(ahead or 0) + 1
 
 
-def event_rsvps(event_id: int) -> list[RsvpRow]:
-    """The event's RSVPs for its organizers: going first, then the waiting list in order."""
+def event_rsvps(event_id: int, occurs_on: date | None = None) -> list[RsvpRow]:
+    """The RSVPs of the event (of one date, if given) for its organizers: by date, going
+    first, then the waiting list in order."""
+    query = select(
+        Rsvp.display_name, Rsvp.party_size, Rsvp.status, Rsvp.occurs_on, Rsvp.created_on, Rsvp.id
+    ).where(Rsvp.event_id == event_id)
+    if occurs_on is not None:
+        query = query.where(Rsvp.occurs_on == occurs_on)
     rows = db.session.execute(
-        select(Rsvp.display_name, Rsvp.party_size, Rsvp.status, Rsvp.created_on, Rsvp.id)
-        .where(Rsvp.event_id == event_id)
-        .order_by(Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.id)
+        query.order_by(Rsvp.occurs_on, Rsvp.status == RsvpStatus.WAITLISTED, Rsvp.id)
     ).all()
     return [
         RsvpRow(
             display_name=name,
             party_size=size,
             status=status,
+            occurs_on=day,
             created_on=created_on,
             rsvp_id=rsvp_id,
         )
-        for name, size, status, created_on, rsvp_id in rows
+        for name, size, status, day, created_on, rsvp_id in rows
     ]
 
 

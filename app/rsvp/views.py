@@ -8,6 +8,8 @@ session state about an RSVP.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import NoReturn
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
@@ -16,23 +18,39 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.events.queries import get_public_event_or_404, is_slug
+from app.clock import now_utc
+from app.events.queries import get_public_event_or_404, is_slug, when_on
 from app.extensions import limiter
-from app.models import Event
+from app.models import Event, OccurrenceSkip
 from app.models.rsvp import Rsvp
 from app.privacy import client_key_for
-from app.rsvp import bp, notices
-from app.rsvp.forms import CancelRsvpForm, ChangePartySizeForm, ManageForm, RsvpForm
-from app.rsvp.queries import closed_reason, event_with_venue, waitlist_position
+from app.rsvp import bp, consent, notices
+from app.rsvp.forms import (
+    CancelRsvpForm,
+    ChangePartySizeForm,
+    ConfirmEmailForm,
+    LostLinkForm,
+    ManageForm,
+    RsvpForm,
+)
+from app.rsvp.queries import (
+    RsvpClosedReason,
+    closed_reason,
+    closed_reason_of,
+    date_starts,
+    event_with_venue,
+    rsvp_panel,
+    waitlist_position,
+)
 from app.rsvp.services import (
     RsvpClosedError,
+    RsvpDateRequiredError,
     RsvpNotFoundError,
-    cancel_rsvp,
+    cancel_rsvps,
     change_party_size,
     create_rsvp,
-    find_rsvp,
+    find_rsvps,
 )
-from app.urls import absolute_url
 from app.venues.countries import place_line
 
 # The new RSVP's code, kept in the session for exactly one request: from the
@@ -40,6 +58,8 @@ from app.venues.countries import place_line
 # redirect URL (it would reach logs and history) nor shown again on reload. The
 # session cookie is signed and HttpOnly, and the code leaves it at once.
 FRESH_CODE_KEY = "rsvp_fresh_token"
+# What became of the first mail to the address given (sent, failed, limited), for the same page.
+MAIL_STATE_KEY = "rsvp_mail_state"
 
 _manage_limit = limiter.shared_limit(
     lambda: current_app.config["MANAGE_RATE_LIMIT"], scope="rsvp-manage", methods=["POST"]
@@ -48,11 +68,6 @@ _manage_limit = limiter.shared_limit(
 
 def _place(event: Event) -> str:
     return place_line(event.venue, str(get_locale()))
-
-
-def _manage_link(token: str) -> str:
-    """The private link: the code rides in the #fragment, which browsers never send."""
-    return absolute_url("rsvp.manage") + "#" + token
 
 
 @bp.after_request
@@ -86,8 +101,16 @@ def create(slug: str) -> Response | tuple[str, int]:
         abort(404)
     form = RsvpForm()
     if not form.validate_on_submit() or form.party_size_value is None:
-        event = _event_taking_rsvps_or_abort(slug)
-        return render_template("rsvp/form.html", event=event, place=_place(event), form=form), 422
+        return _form_again(slug, form)
+    # The first mail to an address asks its owner to confirm it (app.rsvp.consent); an
+    # address whose daily budget of such mails is spent is not kept at all.
+    email = form.notice_email
+    mail_state = None
+    if email is not None:
+        mail_state = "sent" if consent.may_mail(email) else "limited"
+        if mail_state == "limited":
+            email = None
+    confirm_code, confirm_hash = consent.new_code() if email else (None, None)
     # The hot path of an RSVP rush (bench/rsvp.py): the service reads the event
     # under its lock and nothing reads it before. Only published events take
     # RSVPs, and everyone may see those; any refusal is sorted out below.
@@ -96,20 +119,40 @@ def create(slug: str) -> Response | tuple[str, int]:
             slug,
             display_name=form.display_name.data or None,
             party_size=form.party_size_value,
-            email=form.notice_email,
+            email=email,
+            dates=form.dates_value,
+            confirm_hash=confirm_hash,
             locale=str(get_locale()),  # later notices are written in it
         )
+    except RsvpDateRequiredError:
+        form.require_a_date()
+        return _form_again(slug, form)
     except (RsvpClosedError, RsvpNotFoundError) as exc:
         _explain_refusal(slug, exc)
-    if form.notice_email is not None:
-        notices.send_manage_link(
-            recipient=form.notice_email,
+    if email is not None and confirm_code is not None:
+        sent = notices.send_manage_link(
+            recipient=email,
             event=event_with_venue(result.event_id),
-            manage_url=_manage_link(result.token),
+            days=[stored.occurs_on for stored in result.dates],
+            manage_url=consent.manage_url(result.token),
             locale=str(get_locale()),
+            waiting=not result.all_going,
+            several=len(result.dates) > 1,
+            confirm_url=consent.confirm_url(confirm_code),
         )
+        mail_state = "sent" if sent else "failed"
     session[FRESH_CODE_KEY] = result.token
+    session[MAIL_STATE_KEY] = mail_state
     return redirect(url_for("rsvp.done"), 303)
+
+
+def _form_again(slug: str, form: RsvpForm) -> tuple[str, int]:
+    """The form with what the visitor typed and what to correct (422)."""
+    event = _event_taking_rsvps_or_abort(slug)
+    page = render_template(
+        "rsvp/form.html", event=event, place=_place(event), form=form, panel=rsvp_panel(event)
+    )
+    return page, 422
 
 
 def _explain_refusal(slug: str, refusal: RsvpClosedError | RsvpNotFoundError) -> NoReturn:
@@ -138,20 +181,59 @@ def _event_taking_rsvps_or_abort(slug: str) -> Event:
 def done() -> str:
     """The confirmation: status and, this once, the private manage link."""
     token = session.pop(FRESH_CODE_KEY, None)
-    rsvp = find_rsvp(token) if isinstance(token, str) else None
-    if rsvp is None:
-        return render_template("rsvp/done.html", rsvp=None)
-    event = event_with_venue(rsvp.event_id)
+    mail_state = session.pop(MAIL_STATE_KEY, None)
+    rsvps = find_rsvps(token) if isinstance(token, str) else []
+    if not rsvps:
+        return render_template("rsvp/done.html", rsvps=[])
+    event = event_with_venue(rsvps[0].event_id)
     return render_template(
         "rsvp/done.html",
-        rsvp=rsvp,
+        dates=_date_lines(event, rsvps),
+        first=rsvps[0],
+        all_going=all(rsvp.is_going for rsvp in rsvps),
         event=event,
         place=_place(event),
-        position=waitlist_position(rsvp),
-        manage_link=_manage_link(token),
-        # Only whether an address was given: the page never shows it.
-        emailed=rsvp.email is not None,
+        manage_link=consent.manage_url(token),
+        # Only what became of the mail: the page never shows the address.
+        mail_state=mail_state,
     )
+
+
+@dataclass(frozen=True)
+class _RsvpDate:
+    """One date of a code's RSVPs as the confirmation and manage pages show it."""
+
+    rsvp: Rsvp
+    starts_at: datetime
+    ends_at: datetime
+    position: int | None  # on that date's waiting list
+    closed_reason: RsvpClosedReason | None
+    cancelled: OccurrenceSkip | None  # the organizer cancelled this date
+
+    @property
+    def is_gone(self) -> bool:
+        """The date is no longer one of the event's dates (its series changed)."""
+        return self.closed_reason == RsvpClosedReason.NOT_A_DATE
+
+
+def _date_lines(event: Event, rsvps: list[Rsvp]) -> list[_RsvpDate]:
+    now = now_utc()
+    starts = date_starts(event.id, [rsvp.occurs_on for rsvp in rsvps])
+    skipped = {skip.occurs_on: skip for skip in event.skips}
+    lines = []
+    for rsvp in rsvps:
+        starts_at, ends_at = when_on(event, rsvp.occurs_on)
+        lines.append(
+            _RsvpDate(
+                rsvp=rsvp,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                position=waitlist_position(rsvp),
+                closed_reason=closed_reason_of(event.status, starts.get(rsvp.occurs_on), now),
+                cancelled=skipped.get(rsvp.occurs_on),
+            )
+        )
+    return lines
 
 
 def _refuse_query_string() -> None:
@@ -173,38 +255,54 @@ def _unknown_code() -> tuple[str, int]:
 
 
 def _render_rsvp(
-    rsvp: Rsvp,
+    rsvps: list[Rsvp],
     token: str,
     *,
     change_form: ChangePartySizeForm | None = None,
     notice: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    event = event_with_venue(rsvp.event_id)
-    reason = closed_reason(event)
+    """The manage page: the code's dates, each with its status or why it is closed."""
+    first = rsvps[0]
+    event = event_with_venue(first.event_id)
+    dates = _date_lines(event, rsvps)
     if change_form is None:
-        change_form = ChangePartySizeForm(formdata=None, party_size=str(rsvp.party_size))
+        change_form = ChangePartySizeForm(formdata=None, party_size=str(first.party_size))
     change_form.token.data = token
-    cancel_form = CancelRsvpForm(formdata=None, token=token)
     page = render_template(
         "rsvp/details.html",
-        rsvp=rsvp,
+        first=first,
+        dates=dates,
         event=event,
         place=_place(event),
-        position=waitlist_position(rsvp),
-        closed_message=reason.message if reason else None,
+        closed_message=_change_closed_message(dates),
         change_form=change_form,
-        cancel_form=cancel_form,
+        cancel_form=CancelRsvpForm(formdata=None, token=token),
+        token=token,
         notice=notice,
     )
     return page, status
 
 
-def _posted_rsvp(token: str | None) -> tuple[Rsvp, str] | None:
-    """The RSVP of a posted code and the code itself, or None if unknown or malformed."""
-    token = (token or "").strip()
-    rsvp = find_rsvp(token) if token else None
-    return (rsvp, token) if rsvp is not None else None
+def _change_closed_message(dates: list[_RsvpDate]) -> str | None:
+    """Why the party size can no longer change (no date of the code takes RSVPs), or None."""
+    reasons = [line.closed_reason for line in dates]
+    if any(reason is None for reason in reasons):
+        return None
+    return next(reason.message for reason in reasons if reason is not None)
+
+
+def _code_of(pasted: str | None) -> str:
+    """The code alone, also from a pasted whole link (``https://…/rsvp/manage#code``)."""
+    text = (pasted or "").strip()
+    return text.rpartition("#")[2].strip()
+
+
+def _posted_rsvps(pasted: str | None) -> tuple[list[Rsvp], str] | None:
+    """The RSVPs of a posted code and the code itself, or None if unknown or malformed."""
+    token = _code_of(pasted)
+    rsvps = find_rsvps(token) if token else []
+    return (rsvps, token) if rsvps else None
 
 
 @bp.route("/rsvp/manage", methods=["GET", "POST"])
@@ -216,7 +314,7 @@ def manage() -> tuple[str, int]:
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("rsvp/manage.html", form=form), status
-    found = _posted_rsvp(form.token.data)
+    found = _posted_rsvps(form.token.data)
     if found is None:
         return _unknown_code()
     return _render_rsvp(*found)
@@ -225,49 +323,106 @@ def manage() -> tuple[str, int]:
 @bp.post("/rsvp/manage/party-size")
 @_manage_limit
 def change() -> tuple[str, int]:
-    """Set a new party size; the page shows the new status at once.
+    """Set a new party size on every date that has not started; the page shows the new
+    statuses at once.
 
     The answer is the page itself, not a 303: without session state about the
     RSVP, a redirected GET could not know which RSVP to show. 404 (the neutral
-    page) for an unknown code, 422 for a bad size, 409 once the event has
-    started or was cancelled.
+    page) for an unknown code, 422 for a bad size, 409 once no date of the code
+    takes RSVPs (started, cancelled).
     """
     _refuse_query_string()
     form = ChangePartySizeForm()
     valid = form.validate_on_submit()  # CSRF was already checked by CSRFProtect
-    found = _posted_rsvp(form.token.data)
+    found = _posted_rsvps(form.token.data)
     if found is None:
         return _unknown_code()
-    rsvp, token = found
+    rsvps, token = found
     if not valid or form.party_size_value is None:
-        return _render_rsvp(rsvp, token, change_form=form, status=422)
+        return _render_rsvp(rsvps, token, change_form=form, status=422)
     try:
-        change_party_size(rsvp.id, form.party_size_value)
+        change_party_size(token, form.party_size_value)
     except RsvpNotFoundError:  # cancelled meanwhile, from another tab
         return _unknown_code()
     except RsvpClosedError as exc:
         abort(409, description=exc.reason.message)
-    changed = find_rsvp(token)
-    if changed is None:  # cancelled meanwhile, from another tab
+    return _render_again(
+        token, _("The number of people is now %(size)d.", size=form.party_size_value)
+    )
+
+
+def _render_again(token: str, notice: str) -> tuple[str, int]:
+    """The manage page after a change, or the neutral page if the RSVPs are gone meanwhile."""
+    rsvps = find_rsvps(token)
+    if not rsvps:  # cancelled meanwhile, from another tab
         return _unknown_code()
-    notice = _("The number of people is now %(size)d.", size=changed.party_size)
-    return _render_rsvp(changed, token, notice=notice)
+    return _render_rsvp(rsvps, token, notice=notice)
 
 
 @bp.post("/rsvp/manage/cancel")
 @_manage_limit
 def cancel() -> Response | tuple[str, int]:
-    """Delete the RSVP at once (and any e-mail with it); 303 to a short confirmation."""
+    """Delete the RSVP at once (and any e-mail with it), for one date or all; 303 to a
+    short confirmation once nothing is left, else the page with the remaining dates."""
     _refuse_query_string()
-    # The form holds only the code and the CSRF token, which CSRFProtect has checked.
-    found = _posted_rsvp(CancelRsvpForm().token.data)
+    # The form holds the code, maybe a date, and the CSRF token, which CSRFProtect has checked.
+    form = CancelRsvpForm()
+    found = _posted_rsvps(form.token.data)
     if found is None:
         return _unknown_code()
-    cancel_rsvp(found[0].id)
-    return redirect(url_for("rsvp.cancelled"), 303)
+    try:
+        day = form.chosen_date()
+    except ValueError:
+        abort(400, description=_("That is not a date of your RSVP."))
+    rsvps, token = found
+    if day is not None and day not in {rsvp.occurs_on for rsvp in rsvps}:
+        abort(400, description=_("That is not a date of your RSVP."))
+    cancel_rsvps(token, day)
+    if day is None or not find_rsvps(token):
+        return redirect(url_for("rsvp.cancelled"), 303)
+    return _render_again(token, _("Your RSVP for that date is cancelled."))
 
 
 @bp.get("/rsvp/cancelled")
 def cancelled() -> str:
     """After a cancellation: nothing is left to show, and the page says so."""
     return render_template("rsvp/cancelled.html")
+
+
+@bp.route("/rsvp/confirm-email", methods=["GET", "POST"])
+@_manage_limit
+def confirm_email() -> tuple[str, int]:
+    """Confirm the address given with an RSVP, from the mailed ``/rsvp/confirm-email#<code>``.
+
+    A script copies the code from the fragment into the form; the owner presses the
+    button (a GET confirms nothing: mail scanners open links). The same neutral answer
+    for an unknown, used or expired code.
+    """
+    _refuse_query_string()
+    form = ConfirmEmailForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("rsvp/confirm_email.html", form=form), status
+    if not consent.confirm(_code_of(form.code.data)):
+        return render_template("rsvp/confirm_email.html", form=form, unknown=True), 404
+    return render_template("rsvp/confirmed.html"), 200
+
+
+@bp.route("/rsvp/lost", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"], methods=["POST"])
+def lost() -> tuple[str, int]:
+    """Mail new private links to the address given with RSVPs; the old links stop working.
+
+    The answer is the same whether or not the address has RSVPs, and so is the work:
+    a mail goes out either way (saying there is none), within the address's daily budget.
+    """
+    form = LostLinkForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("rsvp/lost.html", form=form), status
+    address = form.email.data or ""
+    if consent.may_mail(address):
+        links = consent.replace_links(address)
+        if not consent.send_new_links(address, links, str(get_locale())):
+            consent.restore_links(links)  # the old links keep working
+    return render_template("rsvp/lost_sent.html"), 200

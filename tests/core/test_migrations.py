@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -27,6 +29,7 @@ from app.models import (
     Event,
     EventKind,
     EventStatus,
+    Occurrence,
     Repeat,
     Role,
     User,
@@ -216,3 +219,86 @@ def test_revision_files_are_named_by_date() -> None:
     assert names
     pattern = re.compile(r"^\d{8}_\d{4}_[0-9a-f]+_[a-z0-9_]+\.py$")
     assert [name for name in names if not pattern.match(name)] == []
+
+
+# The last revision before RSVPs were per date (issue 11 §7).
+BEFORE_DATES = "1e84852eaa4b"
+
+
+def _at(when: datetime) -> str:
+    """``when`` as the rows of the old schema stored it: UTC (PostgreSQL: with its offset)."""
+    text_ = f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
+    return text_ + "+00:00" if db.engine.dialect.name == "postgresql" else text_
+
+
+def test_rsvps_stored_before_dates_get_the_next_date_of_their_series(empty_app: Flask) -> None:
+    upgrade(revision=BEFORE_DATES)
+    # The migration runs at the real time: the dates are placed around it.
+    now = datetime.now(UTC).replace(microsecond=0)
+    week = timedelta(weeks=1)
+    running = [  # a weekly series: one date over, one in progress, one ahead
+        (now - week - timedelta(hours=1), now - week + timedelta(hours=1)),
+        (now - timedelta(hours=1), now + timedelta(hours=1)),
+        (now + week - timedelta(hours=1), now + week + timedelta(hours=1)),
+    ]
+    ended = [  # a weekly series whose dates are all over
+        (now - 3 * week, now - 3 * week + timedelta(hours=2)),
+        (now - 2 * week, now - 2 * week + timedelta(hours=2)),
+    ]
+    event_row = (
+        "INSERT INTO events (id, uid, slug, title, description, kind, status, venue_id,"
+        " organizer_id, starts_at, ends_at, timezone, repeat, repeat_until_on, hide_count,"
+        " sequence, created_at, updated_at, last_modified_at) VALUES (:id, :uid, :uid, 'Vigil',"
+        " '', 'vigil', 'published', 1, 1, :starts, :ends, 'Europe/Berlin', 'weekly', :until,"
+        " FALSE, 0, :at, :at, :at)"
+    )
+    with db.engine.begin() as conn:
+        for statement in _ROWS_BEFORE_ENUMS[:2]:  # the organizer and the venue
+            conn.execute(text(statement), _AT)
+        for event_id, dates in ((1, running), (2, ended)):
+            conn.execute(
+                text(event_row),
+                {
+                    "id": event_id,
+                    "uid": f"vigil-{event_id}",
+                    "starts": _at(dates[0][0]),
+                    "ends": _at(dates[0][1]),
+                    "until": dates[-1][0].date() + timedelta(days=1),
+                    **_AT,
+                },
+            )
+            for starts, ends in dates:
+                conn.execute(
+                    text(
+                        "INSERT INTO occurrences (event_id, starts_at, ends_at)"
+                        " VALUES (:event_id, :starts, :ends)"
+                    ),
+                    {"event_id": event_id, "starts": _at(starts), "ends": _at(ends)},
+                )
+        for rsvp_id, event_id in ((1, 1), (2, 1), (3, 2)):
+            conn.execute(
+                text(
+                    "INSERT INTO rsvps (id, event_id, token_hash, party_size, status, locale,"
+                    " created_on) VALUES (:id, :event_id, :hash, 1, 'going', 'en', '2026-11-30')"
+                ),
+                {"id": rsvp_id, "event_id": event_id, "hash": f"hash-{rsvp_id}"},
+            )
+
+    upgrade()
+
+    berlin = ZoneInfo("Europe/Berlin")
+
+    def local(when: datetime) -> date:
+        return when.astimezone(berlin).date()
+
+    occurs_on = {
+        row.id: row.occurs_on for row in db.session.execute(select(Rsvp.id, Rsvp.occurs_on))
+    }
+    # The series' next date is the one in progress (it has not ended); the ended series'
+    # RSVP keeps its last date, so the purge still finds it.
+    assert occurs_on == {1: local(running[1][0]), 2: local(running[1][0]), 3: local(ended[1][0])}
+    dates = db.session.scalars(
+        select(Occurrence.occurs_on).where(Occurrence.event_id == 1).order_by(Occurrence.starts_at)
+    ).all()
+    assert dates == [local(starts) for starts, _ends in running]
+    db.session.rollback()

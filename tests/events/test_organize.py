@@ -131,7 +131,13 @@ def test_weekly_series_lists_each_date_and_skips(client: FlaskClient) -> None:
     listing = client.get("/events").get_data(as_text=True)
     assert listing.count(event.slug) == 4
     page = client.get(f"/events/{event.slug}").get_data(as_text=True)
-    assert '<time datetime="2026-12-24">Dec 24, 2026</time>' in page  # shown as skipped
+    # A skipped date is shown struck through as cancelled, beside the dates that remain.
+    skipped = page.split('<li class="cancelled-date">')
+    assert len(skipped) == 3
+    assert "<s>Thursday, December 24, 2026, 18:00–19:00 CET</s>" in skipped[1]
+    assert '<strong class="badge badge-cancelled">Cancelled</strong>' in skipped[1]
+    assert "<s>Thursday, December 31, 2026, 18:00–19:00 CET</s>" in skipped[2]
+    assert "<s>" not in skipped[0]  # Dec 3, 10 and 17 are on
 
 
 def test_series_keeps_wall_time_across_dst(client: FlaskClient) -> None:

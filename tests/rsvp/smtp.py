@@ -13,9 +13,9 @@ from typing import Any
 SUBJECT_CHANGED = "The time or place of an event you plan to attend has changed"
 SUBJECT_CANCELLED = "An event you planned to attend is cancelled"
 SUBJECT_PROMOTED = "A place became free: you are now on the list of people going"
-SUBJECT_MANAGE = "Your link to change or cancel your RSVP"
+SUBJECT_MANAGE = "Your RSVP: your private link, and please confirm your address"
 SUBJECT_CANCELLED_FA = "رویدادی که قصد شرکت در آن را داشتید لغو شد"
-SUBJECT_MANAGE_FA = "پیوند شما برای تغییر یا لغو اعلام حضور"
+SUBJECT_MANAGE_FA = "اعلام حضور شما: پیوند خصوصی‌تان، و لطفاً نشانی‌تان را تأیید کنید"
 
 
 @dataclass

@@ -49,7 +49,7 @@ def test_rsvp_writes_leave_the_page_cache_alone(app: Flask) -> None:
     event = make_event(capacity=10)
     rsvp = make_rsvp(event)
     before = current_generation()
-    change_party_size(rsvp.rsvp_id, 2)  # an ORM write of the RSVP, committed
+    change_party_size(rsvp.token, 2)  # an ORM write of the RSVP, committed
     assert current_generation() == before
     event.title = "A new title"
     db.session.commit()

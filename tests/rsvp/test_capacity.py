@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,7 +26,8 @@ from app.models import Event, Repeat, User
 from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp.services import (
     RsvpNotFoundError,
-    cancel_rsvp,
+    RsvpResult,
+    cancel_rsvps,
     change_party_size,
     create_rsvp,
     going_count,
@@ -35,15 +37,21 @@ from tests.events.forms import event_form, post_event
 from tests.factories import make_event, make_rsvp
 
 GOING, WAITLISTED = RsvpStatus.GOING, RsvpStatus.WAITLISTED
+# The only date of make_event's one-off event.
+DAY = date(2026, 12, 5)
 
 
-def _rsvp(event: Event, party_size: int = 1, email: str | None = None) -> int:
-    return make_rsvp(event, party_size=party_size, email=email).rsvp_id
+def _rsvp(event: Event, party_size: int = 1, email: str | None = None) -> RsvpResult:
+    return make_rsvp(event, party_size=party_size, email=email)
 
 
-def _statuses(*rsvp_ids: int) -> list[str]:
+def _statuses(*rsvps: RsvpResult) -> list[str]:
     db.session.rollback()  # a fresh snapshot
-    return [db.session.get(Rsvp, rsvp_id).status for rsvp_id in rsvp_ids]  # type: ignore[union-attr]
+    return [db.session.get(Rsvp, rsvp.rsvp_id).status for rsvp in rsvps]  # type: ignore[union-attr]
+
+
+def _going(event: Event) -> int:
+    return going_count(event.id, DAY)
 
 
 def _outbox() -> list[tuple[str, str]]:
@@ -69,14 +77,14 @@ def test_a_party_goes_if_it_fits_exactly_and_waits_if_one_too_many(app: Flask) -
     four, three, one, another = _rsvp(event, 4), _rsvp(event, 3), _rsvp(event, 1), _rsvp(event, 1)
     # Waitlisted parties take no place: the 1 after the waiting 3 fills the fifth place.
     assert _statuses(four, three, one, another) == [GOING, WAITLISTED, GOING, WAITLISTED]
-    assert going_count(event.id) == 5
+    assert _going(event) == 5
 
 
 def test_without_a_capacity_everyone_goes(app: Flask) -> None:
     event = make_event()
     rsvp_ids = [_rsvp(event, 5) for _n in range(3)]
     assert _statuses(*rsvp_ids) == [GOING] * 3
-    assert going_count(event.id) == 15
+    assert _going(event) == 15
 
 
 def test_an_rsvp_finds_its_event_by_id_or_slug(app: Flask) -> None:
@@ -105,23 +113,23 @@ def test_cancel_promotes_the_earliest_waitlisted_that_fit(app: Flask) -> None:
     assert _statuses(a, b, c, d, e) == [GOING, GOING, WAITLISTED, WAITLISTED, WAITLISTED]
 
     with app.test_request_context("/"):
-        promoted = cancel_rsvp(a)  # frees 2 places: C (3 people) does not fit, D (2) does
-    assert [rsvp.id for rsvp in promoted] == [d]
+        promoted = cancel_rsvps(a.token)  # frees 2 places: C (3 people) does not fit, D (2) does
+    assert [rsvp.id for rsvp in promoted] == [d.rsvp_id]
     assert _statuses(b, c, d, e) == [GOING, WAITLISTED, GOING, WAITLISTED]
-    assert going_count(event.id) == 3
+    assert _going(event) == 3
 
     with app.test_request_context("/"):
-        promoted = cancel_rsvp(b)  # frees 1: only E fits
-    assert [rsvp.id for rsvp in promoted] == [e]
+        promoted = cancel_rsvps(b.token)  # frees 1: only E fits
+    assert [rsvp.id for rsvp in promoted] == [e.rsvp_id]
     assert _statuses(c, d, e) == [WAITLISTED, GOING, GOING]
-    assert db.session.get(Rsvp, a) is None  # deleted, not flagged
+    assert db.session.get(Rsvp, a.rsvp_id) is None  # deleted, not flagged
 
 
 def test_cancelling_a_waitlisted_rsvp_promotes_nobody(app: Flask) -> None:
     event = make_event(capacity=1)
     going, waiting, last = _rsvp(event), _rsvp(event), _rsvp(event)
     with app.test_request_context("/"):
-        assert cancel_rsvp(waiting) == []
+        assert cancel_rsvps(waiting.token) == []
     assert _statuses(going, last) == [GOING, WAITLISTED]
 
 
@@ -129,20 +137,20 @@ def test_smaller_party_lets_the_next_move_up(app: Flask) -> None:
     event = make_event(capacity=3)
     big, waiting = _rsvp(event, 3), _rsvp(event, 2)
     with app.test_request_context("/"):
-        status, promoted = change_party_size(big, 1)
-    assert status == GOING
-    assert [rsvp.id for rsvp in promoted] == [waiting]
-    assert going_count(event.id) == 3
+        promoted = change_party_size(big.token, 1)
+    assert _statuses(big) == [GOING]
+    assert [rsvp.id for rsvp in promoted] == [waiting.rsvp_id]
+    assert _going(event) == 3
 
 
 def test_larger_party_that_no_longer_fits_goes_to_the_waitlist(app: Flask) -> None:
     event = make_event(capacity=3)
     first, second = _rsvp(event, 1), _rsvp(event, 2)
     with app.test_request_context("/"):
-        status, promoted = change_party_size(first, 3)
-    assert (status, promoted) == (WAITLISTED, [])
+        promoted = change_party_size(first.token, 3)
+    assert promoted == []
     assert _statuses(first, second) == [WAITLISTED, GOING]
-    assert going_count(event.id) == 2
+    assert _going(event) == 2
 
 
 # --- capacity changed by the organizer -------------------------------------------------

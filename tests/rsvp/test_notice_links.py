@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.rsvp import notices
-from app.rsvp.services import cancel_rsvp
+from app.rsvp.services import cancel_rsvps
 from tests.factories import make_event, make_rsvp
 from tests.rsvp.pages import rsvp_count, rsvp_form
 from tests.rsvp.smtp import SUBJECT_MANAGE, SUBJECT_PROMOTED, SmtpSink
@@ -85,7 +85,7 @@ def test_notices_sent_outside_a_request_lead_to_the_site(app: Flask, smtp: SmtpS
     event = make_event(capacity=1)
     first = make_rsvp(event, email="first@example.org")
     make_rsvp(event, email="next@example.org")
-    cancel_rsvp(first.rsvp_id)  # in the app context of the test, without a request
+    cancel_rsvps(first.token)  # in the app context of the test, without a request
     report = notices.deliver_queued()
     assert report.sent == 1
     [item] = smtp.received

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Event
 from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
 from app.rsvp import notices
-from app.rsvp.services import cancel_rsvp
+from app.rsvp.services import cancel_rsvps
 from tests.conftest import csrf_token, signed_in
 from tests.events.forms import event_form, post_event
 from tests.factories import berlin_embassy, hamburg_consulate, make_event, make_rsvp
@@ -321,11 +321,11 @@ def test_a_message_claimed_by_another_sender_is_not_sent_twice(app: Flask, smtp:
 
 def test_promotion_by_cancellation_is_mailed(app: Flask, smtp: SmtpSink) -> None:
     event = make_event(capacity=2)
-    first = _rsvp(event, "first@example.org", party_size=2)
+    first = make_rsvp(event, party_size=2, email="first@example.org")
     _rsvp(event, "next@example.org")
     _rsvp(event, None)
     with app.test_request_context("/rsvp/manage"):
-        promoted = cancel_rsvp(first)
+        promoted = cancel_rsvps(first.token)
         # Queued in the cancelling transaction, sent once it is committed.
         assert [message.kind for message in _outbox()] == ["promoted"]
         report = notices.deliver_queued()
@@ -383,6 +383,7 @@ def _send_manage_link(app: Flask, event: Event, locale: str = "en") -> bool:
         return notices.send_manage_link(
             recipient="me@example.org",
             event=event,
+            days=[event.starts_at.astimezone(event.zone).date()],
             manage_url="http://localhost/rsvp/manage#SECRET-TOKEN-123",
             locale=locale,
         )
@@ -554,7 +555,11 @@ def test_no_address_token_or_name_in_any_log_record(
     _send_manage_link(app, event)
     with app.test_request_context("/"):
         notices.send_manage_link(
-            recipient=canaries[2], event=event, manage_url="http://x/#TOKEN-CANARY", locale="en"
+            recipient=canaries[2],
+            event=event,
+            days=[event.starts_at.astimezone(event.zone).date()],
+            manage_url="http://x/#TOKEN-CANARY",
+            locale="en",
         )
     post_event(client, f"/organize/events/{event.id}/cancel", {"reason": "Reason"})
 

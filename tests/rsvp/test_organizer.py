@@ -75,10 +75,10 @@ def test_csv_has_names_sizes_status_and_date_only(client: FlaskClient) -> None:
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_data().startswith("\ufeff".encode())  # spreadsheets then read UTF-8
     assert _csv_rows(response) == [
-        ["Display name", "People", "Status", "RSVP date"],
-        ["Nasrin", "3", "Going", "2026-11-25"],
-        ["", "1", "Going", "2026-11-25"],
-        ["Late Reza", "2", "Waiting list", "2026-11-25"],
+        ["Date", "Display name", "People", "Status", "RSVP date"],
+        ["2026-12-05", "Nasrin", "3", "Going", "2026-11-25"],
+        ["2026-12-05", "", "1", "Going", "2026-11-25"],
+        ["2026-12-05", "Late Reza", "2", "Waiting list", "2026-11-25"],
     ]
     assert b"canary-org" not in response.get_data()
 
@@ -94,7 +94,7 @@ def test_csv_cells_cannot_run_as_formulas(client: FlaskClient) -> None:
         make_rsvp(event, display_name=name)
     login(client, organizer.email, PASSWORD)
     rows = _csv_rows(client.get(f"/organize/events/{event.id}/rsvps.csv"))
-    names = [row[0] for row in rows[1:]]
+    names = [row[1] for row in rows[1:]]  # after the date
     assert names == [*("'" + formula for formula in FORMULAS), "Plain", "Sara = here"]
 
 
@@ -108,8 +108,10 @@ def test_csv_quotes_every_field_and_neutralises_formulas_after_semicolons(
     login(client, organizer.email, PASSWORD)
     response = client.get(f"/organize/events/{event.id}/rsvps.csv")
     lines = response.get_data().decode("utf-8-sig").splitlines()
-    assert lines[0] == '"Display name","People","Status","RSVP date"'
-    assert lines[1] == '"Sara;\'=1+1;ok;\'@SUM(A1); -x;\'+2","1","Going","2026-11-25"'
+    assert lines[0] == '"Date","Display name","People","Status","RSVP date"'
+    assert lines[1] == (
+        '"2026-12-05","Sara;\'=1+1;ok;\'@SUM(A1); -x;\'+2","1","Going","2026-11-25"'
+    )
     for line in lines:
         for segment in line.split(";"):
             assert not segment.lstrip('"').startswith(("=", "+", "-", "@", "\t", "\r"))
@@ -123,7 +125,7 @@ def test_list_without_rsvps(client: FlaskClient) -> None:
     assert "No RSVPs yet." in page
     assert "No capacity limit." in page
     assert _csv_rows(client.get(f"/organize/events/{event.id}/rsvps.csv")) == [
-        ["Display name", "People", "Status", "RSVP date"]
+        ["Date", "Display name", "People", "Status", "RSVP date"]
     ]
 
 

@@ -8,8 +8,8 @@ the WAL is checkpointed afterwards.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,11 +39,12 @@ def _event_ending_at(ends_utc: datetime) -> Event:
     return make_event(_berlin(), starts_local=local_end - timedelta(hours=2))
 
 
-def _rsvp_back_then(event: Event, email: str | None) -> None:
-    """RSVP as on LONG_AGO, before the event started (RSVPs close at the start)."""
+def _rsvp_back_then(event: Event, email: str | None, dates: Sequence[date] = ()) -> None:
+    """RSVP as on LONG_AGO, before the event started (RSVPs close at the start); for
+    ``dates`` of a series."""
     clock.freeze(LONG_AGO)
     try:
-        make_rsvp(event, display_name=CANARY_NAME, email=email)
+        make_rsvp(event, display_name=CANARY_NAME, email=email, dates=dates)
     finally:
         clock.freeze(DEFAULT_NOW)
 
@@ -89,9 +90,12 @@ def test_purge_deletes_what_belongs_to_events_ended_over_a_day_ago(
     clock.freeze(DEFAULT_NOW)
     gone = [event.id for event in (ended_long_ago, ended_series)]
     kept = [event.id for event in (just_a_day, recent, upcoming, running_series)]
+    # RSVPs are per date: for the last date of the ended series, a date ahead of the
+    # running one (its dates that are over are the subject of tests/rsvp/test_per_date.py).
+    dates = {ended_series.id: [date(2026, 11, 16)], running_series.id: [date(2026, 12, 3)]}
     for event in (ended_long_ago, ended_series, just_a_day, recent, upcoming, running_series):
-        _rsvp_back_then(event, "someone@example.org")
-        _rsvp_back_then(event, None)
+        _rsvp_back_then(event, "someone@example.org", dates.get(event.id, ()))
+        _rsvp_back_then(event, None, dates.get(event.id, ()))
         _queue_message(event, "someone@example.org")
 
     result = runner.invoke(args=["rsvp", "purge"])

@@ -54,7 +54,9 @@ def test_the_list_has_a_remove_button_per_row(client: FlaskClient) -> None:
     login(client, organizer.email, PASSWORD)
     page = client.get(_list_url(event)).get_data(as_text=True)
     for rsvp in rsvps:
-        action = f'action="/organize/events/{event.id}/rsvps/{rsvp.rsvp_id}/remove"'
+        # The list of the event's one date: the button comes back to it (?on=).
+        remove_url = f"/organize/events/{event.id}/rsvps/{rsvp.rsvp_id}/remove?on=2026-12-05"
+        action = f'action="{remove_url}"'
         assert action in page
     assert page.count('name="csrf_token"') >= len(rsvps)
 

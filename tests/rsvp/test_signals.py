@@ -17,8 +17,7 @@ from app.extensions import db
 from app.models import Event, EventStatus
 from app.models.rsvp import OutboxMessage
 from app.rsvp import init_app, notices
-from app.rsvp.services import create_rsvp
-from tests.factories import make_event, make_user, make_venue
+from tests.factories import make_event, make_rsvp, make_user, make_venue
 
 
 @pytest.fixture
@@ -29,7 +28,7 @@ def console_mail(app: Flask) -> None:
 
 def _event_with_rsvp() -> Event:
     event = make_event(make_venue(), organizer=make_user())
-    create_rsvp(event.id, display_name=None, party_size=1, email="going@example.org")
+    make_rsvp(event, email="going@example.org")  # confirmed by its owner
     return event
 
 

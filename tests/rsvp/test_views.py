@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Event
 from app.models.rsvp import RsvpStatus
 from app.rsvp import views as rsvp_views
-from app.rsvp.services import cancel_rsvp
+from app.rsvp.services import cancel_rsvps
 from tests.conftest import csrf_token, login, sql_statements
 from tests.events.forms import event_form, post_event
 from tests.factories import PASSWORD, berlin_embassy, make_event, make_rsvp, make_user
@@ -105,15 +105,17 @@ def test_rsvp_redirects_to_a_confirmation_that_shows_the_link_once(client: Flask
 
 def test_an_rsvp_reads_its_event_only_under_the_lock(client: FlaskClient) -> None:
     # The hot path of an RSVP rush (bench/rsvp.py): one locking read of the event row,
-    # then one INSERT that counts the people going, chooses the status and writes.
+    # one read of its date (capacity is per date), then one INSERT that counts the people
+    # going on that date, chooses the status and writes.
     event = make_event(capacity=10)
     url = f"/events/{event.slug}/rsvp"
     token = csrf_token(client, f"/events/{event.slug}")
     with sql_statements() as statements:
         response = client.post(url, data={**rsvp_form(party_size="2"), "csrf_token": token})
     assert response.status_code == 303
-    lock, write = [sql for sql in statements if not sql.startswith("BEGIN")]  # SQLite's BEGIN
-    assert lock.startswith("SELECT events.id, events.status, events.starts_at, events.capacity")
+    lock, day, write = [sql for sql in statements if not sql.startswith("BEGIN")]  # SQLite's
+    assert lock.startswith("SELECT events.id, events.status, events.capacity")
+    assert day.startswith("SELECT occurrences.occurs_on, occurrences.starts_at")
     if db.engine.dialect.name == "postgresql":
         assert lock.endswith("FOR UPDATE")
     assert write.startswith("INSERT INTO rsvps")
@@ -138,12 +140,23 @@ def test_email_is_stored_only_with_the_box_ticked(client: FlaskClient) -> None:
     assert [row.email for row in all_rsvps()] == ["supporter@example.org", None]
 
 
+@pytest.mark.parametrize("app_overrides", [{"MAIL_CONSOLE": True}])  # mail printed, so sent
 def test_confirmation_says_the_link_is_mailed_too(client: FlaskClient) -> None:
     event = make_event()
     response = post_rsvp(client, event, notify="y", email="supporter@example.org")
     page = _text(client.get(response.headers["Location"]))
-    assert "We are also sending it to the e-mail address you gave." in page
+    assert "We also sent it to the e-mail address you gave." in page
+    assert "notices about this event start only once you do" in page
     assert "supporter@example.org" not in page
+
+
+def test_confirmation_says_when_the_mail_could_not_be_sent(client: FlaskClient) -> None:
+    # No mail server and no console: the link cannot be mailed, and the page says so.
+    event = make_event()
+    response = post_rsvp(client, event, notify="y", email="supporter@example.org")
+    page = _text(client.get(response.headers["Location"]))
+    assert "We could not send the message to the address you gave just now." in page
+    assert "We also sent it" not in page
 
 
 # Three RSVPs from one client to one event: more than the per-event limit lets through.
@@ -297,9 +310,9 @@ def test_an_rsvp_cancelled_while_its_change_is_on_the_way_is_not_found(
     token = rsvp(client, event, party_size="2")
     change_party_size = rsvp_views.change_party_size
 
-    def cancelled_meanwhile(rsvp_id: int, party_size: int) -> Any:
-        cancel_rsvp(rsvp_id)
-        return change_party_size(rsvp_id, party_size)
+    def cancelled_meanwhile(token: str, party_size: int) -> Any:
+        cancel_rsvps(token)
+        return change_party_size(token, party_size)
 
     monkeypatch.setattr(rsvp_views, "change_party_size", cancelled_meanwhile)
     response = post_manage(client, "/rsvp/manage/party-size", token=token, party_size="3")

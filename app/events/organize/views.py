@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.guards import require_account
-from app.events.forms import CancelForm, EventForm
+from app.events.forms import CancelDateForm, CancelForm, EventForm
 from app.events.organize import bp
 from app.events.panels import EVENT_FORM, EventFormPage, event_links
 from app.events.queries import get_owned_event_or_404, owned_events
-from app.events.services import cancel_event, create_event, duplicate_event, update_event
+from app.events.services import (
+    DateNotCancellableError,
+    cancel_date,
+    cancel_event,
+    create_event,
+    duplicate_event,
+    update_event,
+)
 from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Event
@@ -84,6 +93,31 @@ def cancel(event_id: int) -> Response | tuple[str, int] | str:
         return redirect(url_for("organize.index"), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("events/organize/cancel.html", form=form, event=event), status
+
+
+@bp.route("/events/<id:event_id>/dates/<day>/cancel", methods=["GET", "POST"])
+def cancel_one_date(event_id: int, day: str) -> Response | tuple[str, int] | str:
+    """Ask for a reason, then cancel one date of a series; only its RSVPs are told."""
+    event = get_owned_event_or_404(event_id, current_user)
+    try:
+        occurs_on = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    when = next((o for o in event.occurrences if o.occurs_on == occurs_on), None)
+    if when is None or not event.is_recurring or event.is_cancelled:
+        abort(404)
+    form = CancelDateForm()
+    if form.validate_on_submit():
+        try:
+            cancel_date(event, occurs_on, reason=form.reason.data or "", editor=current_user)
+        except DateNotCancellableError:
+            abort(409, description=_("This date has started, so it can no longer be cancelled."))
+        db.session.commit()
+        flash(_("The date is cancelled. The event page says so, and its RSVPs are told."))
+        return redirect(url_for("organize.edit", event_id=event.id), 303)
+    status = 422 if form.is_submitted() else 200
+    page = render_template("events/organize/cancel_date.html", form=form, event=event, when=when)
+    return page, status
 
 
 @bp.post("/events/<id:event_id>/duplicate")
