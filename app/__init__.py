@@ -62,6 +62,7 @@ def create_app(
         configure_sqlite(db.engine)
 
     from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.campaign import bp as campaign_bp
     from app.events import bp as events_bp
@@ -69,7 +70,9 @@ def create_app(
     from app.feeds import bp as feeds_bp
     from app.maps import bp as maps_bp
     from app.maps.vendor import bp as vendor_bp
+    from app.posters import bp as posters_bp
     from app.rsvp import bp as rsvp_bp
+    from app.syndication import bp as syndication_bp
 
     for blueprint in (
         campaign_bp,
@@ -81,16 +84,23 @@ def create_app(
         rsvp_bp,
         maps_bp,
         vendor_bp,
+        api_bp,
+        syndication_bp,
+        posters_bp,
     ):
         app.register_blueprint(blueprint)
 
-    from app import events, feeds, maps, rsvp
+    from app import api, events, feeds, maps, posters, previews, rsvp, syndication
 
     # Features connect to the signals of those they are built on, and fill their panels.
     events.init_app(app)
     rsvp.init_app(app)
     feeds.init_app(app)
     maps.init_app(app)
+    api.init_app(app)
+    syndication.init_app(app)
+    posters.init_app(app)
+    previews.init_app(app)
     cli.init_app(app)
     return app
 

@@ -100,6 +100,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, drop, rename). With foreign keys on,
+            # dropping the old ``events`` would delete every row that references it
+            # (ON DELETE CASCADE): occurrences, RSVPs. The app turns them on for each
+            # connection (app.db); migrations turn them off, as Alembic's batch docs ask.
+            # PRAGMA foreign_keys is a no-op inside a transaction, and SQLAlchemy would
+            # begin one (app.db emits BEGIN): say it on the driver's connection, before any.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -108,6 +117,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.commit()
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -36,6 +36,7 @@ from app.models.event import (
     CANCEL_REASON_MAX,
     CAPACITY_MAX,
     CONTACT_URL_MAX,
+    ORGANIZED_BY_MAX,
     DESCRIPTION_MAX,
     TITLE_MAX,
 )
@@ -136,6 +137,15 @@ class EventForm(FlaskForm):
         _l("Hide the number of people going"),
         description=_l("The public page then shows no count. You still see it."),
     )
+    organized_by = CleanStringField(
+        _l("Organized by (shown to everyone)"),
+        validators=[Length(max=ORGANIZED_BY_MAX)],
+        description=_l(
+            "A group name or a pseudonym, shown on the event page, in calendars and in link "
+            "previews. Do not use a real name: these gatherings are filmed. Leave empty to "
+            "show the site's name."
+        ),
+    )
     contact_url = CleanStringField(
         _l("Contact link"),
         validators=[Length(max=CONTACT_URL_MAX)],
@@ -185,6 +195,7 @@ class EventForm(FlaskForm):
             "capacity": event.capacity,
             "hide_count": event.hide_count,
             "contact_url": event.contact_url or "",
+            "organized_by": event.organized_by or "",
             "publish": not event.is_draft,
         }
 
@@ -229,6 +240,7 @@ class EventForm(FlaskForm):
             skip_dates=skips,
             capacity=self.capacity.data,
             contact_url=contact,
+            organized_by=self.organized_by.data or None,
             publish=bool(self.publish.data),
             hide_count=bool(self.hide_count.data),
         )

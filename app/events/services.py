@@ -54,6 +54,7 @@ class EventInput:
     contact_url: str | None
     publish: bool
     hide_count: bool = False
+    organized_by: str | None = None
 
 
 def new_slug(title: str) -> str:
@@ -112,6 +113,7 @@ def _apply(event: Event, data: EventInput, venue: Venue) -> None:
     event.repeat_until_on = data.repeat_until_on if data.repeat != Repeat.NONE else None
     event.capacity = data.capacity
     event.contact_url = data.contact_url
+    event.organized_by = data.organized_by
     event.hide_count = data.hide_count
     current = {skip.occurs_on: skip for skip in event.skips}
     wanted = data.skip_dates if data.repeat != Repeat.NONE else frozenset()
@@ -168,6 +170,7 @@ def _content_key(event: Event) -> tuple[object, ...]:
         event.capacity,
         event.contact_url,
         event.hide_count,
+        event.organized_by,
     )
 
 
@@ -304,6 +307,7 @@ def duplicate_event(event: Event, *, organizer: User) -> Event:
         repeat_until_on=event.repeat_until_on,
         capacity=event.capacity,
         contact_url=event.contact_url,
+        organized_by=event.organized_by,
         hide_count=event.hide_count,
         sequence=0,
         created_at=now,

@@ -17,6 +17,7 @@ from app.events.queries import (
     upcoming_occurrence_count,
     upcoming_occurrences,
 )
+from app.events.public import organized_by
 from app.markdown import render_markdown
 from app.pagecache import cached_page
 from app.venues.countries import country_name, place_line
@@ -67,5 +68,6 @@ def show(slug: str) -> str:
         more_dates=max(upcoming_occurrence_count(event) - len(occurrences), 0),
         description_html=render_markdown(event.description),
         country=country_name(event.venue.country_code, locale),
+        organized_by=organized_by(event),
         panels=EVENT_PAGE.render(EventPage(event=event, occurrences=occurrences, place=place)),
     )

@@ -30,6 +30,7 @@ TITLE_MAX = 140
 DESCRIPTION_MAX = 5000
 CANCEL_REASON_MAX = 500
 CONTACT_URL_MAX = 300
+ORGANIZED_BY_MAX = 80
 CAPACITY_MAX = 100_000
 
 
@@ -130,6 +131,9 @@ class Event(Base):
     repeat_until_on: Mapped[date | None] = mapped_column(Date)
     capacity: Mapped[int | None] = mapped_column(Integer)
     contact_url: Mapped[str | None] = mapped_column(String(CONTACT_URL_MAX))
+    # Shown to everyone as "Organized by" (app.events.public): a group or a pseudonym. The
+    # account's name is never shown: people at these vigils are filmed.
+    organized_by: Mapped[str | None] = mapped_column(String(ORGANIZED_BY_MAX))
     hide_count: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_reason: Mapped[str | None] = mapped_column(String(CANCEL_REASON_MAX))
     # design/ical.md: SEQUENCE grows on time/place/status changes, LAST-MODIFIED on any.
