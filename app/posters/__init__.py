@@ -4,6 +4,9 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("posters", __name__)
 
+from app.posters import panels, views  # noqa: E402,F401  (routes register on import)
+
 
 def init_app(app: Flask) -> None:
-    """Nothing to connect yet."""
+    """Put the poster links on event pages (app.events.panels)."""
+    panels.register(app)
