@@ -72,7 +72,9 @@ class PageParts(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             self.attributes.append((tag, name, value or ""))
-        if tag == "script" and not any(name == "src" for name, _value in attrs):
+        # A JSON-LD block (app.previews) is data: it is neither run nor subject to the CSP.
+        data_block = ("type", "application/ld+json") in attrs
+        if tag == "script" and not data_block and not any(name == "src" for name, _value in attrs):
             self._script = []
 
     def handle_data(self, data: str) -> None:
