@@ -40,7 +40,7 @@ def create_app(
             app.wsgi_app, x_for=hops, x_proto=hops
         )
 
-    from app import cli, errors, httpcache, pagecache, privacy, web
+    from app import cli, errors, httpcache, pagecache, privacy, sessions, web
     from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -53,6 +53,7 @@ def create_app(
     privacy.init_app(app)  # the rate-limit keys' in-memory secret
     babel.init_app(app, locale_selector=web.select_locale)
     login_manager.init_app(app)
+    sessions.init_app(app)
     web.init_app(app)
     errors.init_app(app)
 

@@ -7,8 +7,9 @@ import logging
 import math
 import time
 import traceback
+from http import HTTPStatus
 
-from flask import Flask, g, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
@@ -76,6 +77,44 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, message=text), code
 
 
+# Answers under this prefix are the JSON API's (app.api): errors as problem details.
+API_PREFIX = "/api/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def is_api_request() -> bool:
+    """True for requests to the JSON API, whose errors are problem details."""
+    return request.path.startswith(API_PREFIX)
+
+
+def problem_body(code: int, detail: str) -> bytes:
+    """An RFC 9457 problem details object for ``code``: type, title, status and detail.
+
+    ``type`` is "about:blank": the status code says all there is, and ``title`` is
+    then its standard phrase (RFC 9457 §4.2.1); ``detail`` is the readable message.
+    """
+    try:
+        title = HTTPStatus(code).phrase
+    except ValueError:
+        title = "Error"
+    problem = {"type": "about:blank", "title": title, "status": code, "detail": detail}
+    return json.dumps(problem, ensure_ascii=False).encode()
+
+
+def problem_response(code: int, detail: str, response: BaseResponse | None = None) -> BaseResponse:
+    """``response`` (or a new one) as the problem details of ``code`` with ``detail``.
+
+    Headers of ``response`` (Allow of a 405, Retry-After of a 429) are kept.
+    """
+    answer = response if response is not None else Response()
+    answer.set_data(problem_body(code, detail))
+    answer.status_code = code
+    answer.content_type = PROBLEM_CONTENT_TYPE
+    # A problem is about this request only: no shared cache keeps it.
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def _other_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
@@ -116,6 +155,11 @@ def init_app(app: Flask) -> None:
             custom = f"{custom} {wait}" if custom else wait
         # Start from the exception's response to keep Allow (405) and Retry-After (429).
         response = error.get_response()
+        if is_api_request():
+            # API clients read problem details (RFC 9457), the same shape for every error.
+            return problem_response(
+                code, custom or _messages().get(code, _messages()[400]), response
+            )
         if request.path.endswith(".ics"):
             # Calendar clients show or log the body: plain text, not a page (design/ical.md).
             response.set_data(custom or _messages().get(code, _messages()[400]))
@@ -145,13 +189,15 @@ def init_app(app: Flask) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_as_said)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[str, int]:
+    def _unexpected(error: Exception) -> BaseResponse | tuple[str, int]:
         db.session.rollback()
         # Where it failed, never what the data was: exception messages can carry user
         # input (SQLAlchemy and the database quote the offending values), so only the
         # type and the stack frames are logged (design/security.md T49).
         frames = "".join(traceback.format_tb(error.__traceback__))
         log.error("unhandled %s%s\n%s", type(error).__name__, _driver_error(error), frames.rstrip())
+        if is_api_request():
+            return problem_response(InternalServerError.code, _messages()[500])
         return render_error(InternalServerError.code)
 
 
