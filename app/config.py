@@ -98,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Calendar feeds the cache cannot answer (built afresh) per client.",
     ),
     Setting(
+        "API_BUILD_RATE_LIMIT",
+        str,
+        "30 per minute",
+        "JSON API answers the cache cannot answer (built afresh) per client.",
+    ),
+    Setting(
         "PAGE_BUILD_RATE_LIMIT",
         str,
         "60 per minute",
@@ -129,6 +135,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Street-map tiles, e.g. https://tiles.example.org/{z}/{x}/{y}.png; unset: offline map.",
     ),
     Setting("TILE_ATTRIBUTION", str, "", "Credit shown under the tiles (plain text)."),
+    Setting(
+        "EMBED_ORIGINS",
+        str,
+        "",
+        "Sites that may show /embed/… in a frame, space-separated origins such as "
+        "https://partner.example.org; empty: none.",
+    ),
 )
 
 LANGUAGES = ("en", "fa")
@@ -209,6 +222,7 @@ def load_config(
         RATELIMIT_STRATEGY="moving-window",
         LANGUAGES=LANGUAGES,
         TILE_ORIGIN=tile_origin(values["TILE_URL"]) if values["TILE_URL"] else None,
+        EMBED_ORIGINS=embed_origins(values["EMBED_ORIGINS"]),
     )
     return values
 
@@ -306,6 +320,7 @@ def validate(values: Mapping[str, Any]) -> None:
         "UNCONFIRMED_MAIL_LIMIT",
         "MAP_BUILD_RATE_LIMIT",
         "FEED_BUILD_RATE_LIMIT",
+        "API_BUILD_RATE_LIMIT",
         "PAGE_BUILD_RATE_LIMIT",
     ):
         _check_rate_limit(key, values[key])
@@ -319,6 +334,7 @@ def validate(values: Mapping[str, Any]) -> None:
         tile_origin(values["TILE_URL"])
     if len(values["TILE_ATTRIBUTION"]) > 200:
         raise ConfigError("VIGIL_TILE_ATTRIBUTION must be at most 200 characters.")
+    embed_origins(values["EMBED_ORIGINS"])
 
 
 # The tile URL goes into the Content-Security-Policy header: no spaces, quotes or ';'.
@@ -338,6 +354,27 @@ def tile_origin(url: str) -> str | None:
             "e.g. https://tiles.example.org/{z}/{x}/{y}.png."
         )
     return match.group(1)
+
+
+def embed_origins(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The origins of VIGIL_EMBED_ORIGINS, each as ``scheme://host[:port]``, in order.
+
+    They go into the Content-Security-Policy header (``frame-ancestors``), so each
+    must be exactly an origin: no path, wildcard, quote or ';'. Raises ConfigError
+    otherwise. Also takes the tuple it returns (an app's config given as overrides).
+    """
+    items = value.split() if isinstance(value, str) else list(value)
+    origins: list[str] = []
+    for item in items:
+        try:
+            origin = canonical_base_url(item)
+        except ConfigError:
+            raise ConfigError(
+                "VIGIL_EMBED_ORIGINS must be origins separated by spaces, such as "
+                f"https://partner.example.org, not {item!r}."
+            ) from None
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
 
 
 # A DNS name or an IPv4 address, in ASCII (an internationalised name in its xn-- form).

@@ -28,7 +28,7 @@ LANG_COOKIE = "lang"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'{scripts}; style-src 'self'; "
     "img-src 'self' data:{images}; font-src 'self'; connect-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'; object-src 'none'"
+    "base-uri 'none'; frame-ancestors {ancestors}; object-src 'none'"
 )
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
@@ -52,6 +52,15 @@ def allow_inline_script(source: str) -> None:
     g.setdefault("script_hashes", []).append(f"'sha256-{digest}'")
 
 
+def allow_framing(origins: tuple[str, ...]) -> None:
+    """Let the sites ``origins`` show this response's page in a frame (app.syndication).
+
+    Sets CSP ``frame-ancestors`` to them (``'none'`` if empty) and leaves out
+    X-Frame-Options, which cannot name a site; every other page may not be framed.
+    """
+    g.frame_ancestors = origins
+
+
 def script_hashes() -> list[str]:
     """The hashes allowed so far in this request (the page cache stores them with a page)."""
     hashes: list[str] = g.get("script_hashes", [])
@@ -61,7 +70,10 @@ def script_hashes() -> list[str]:
 def _content_security_policy() -> str:
     scripts = "".join(f" {digest}" for digest in script_hashes())
     origin = current_app.config["TILE_ORIGIN"]
-    return CONTENT_SECURITY_POLICY.format(scripts=scripts, images=f" {origin}" if origin else "")
+    ancestors = " ".join(g.get("frame_ancestors", ())) or "'none'"
+    return CONTENT_SECURITY_POLICY.format(
+        scripts=scripts, images=f" {origin}" if origin else "", ancestors=ancestors
+    )
 
 
 class IdConverter(IntegerConverter):
@@ -196,6 +208,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", _content_security_policy())
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if g.get("frame_ancestors"):
+            del response.headers["X-Frame-Options"]
         if request.path.startswith(PRIVATE_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
         response.vary.add("Cookie")

@@ -107,8 +107,8 @@ class Page(Generic[P]):
 EVENT_PAGE: Page[EventPage] = Page(
     "event", ("where", "after_facts", "after_description", "scripts")
 )
-# The public list: above the filter form, and between it and the count of dates.
-LIST_PAGE: Page[ListPage] = Page("list", ("before_filters", "before_count"))
+# The public list: its <head>, above the filter form, and between it and the count of dates.
+LIST_PAGE: Page[ListPage] = Page("list", ("head", "before_filters", "before_count"))
 # The organizer's form: the page's <head>, and the position fields of "another address".
 EVENT_FORM: Page[EventFormPage] = Page("event_form", ("head", "position"))
 

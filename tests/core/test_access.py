@@ -25,7 +25,20 @@ from tests.factories import PASSWORD, make_user, make_venue
 GUARDED_PREFIXES = ("/organize", "/admin")
 # Endpoints anyone may reach. Adding one is a decision: say why in the commit.
 PUBLIC_ENDPOINTS = frozenset({"static", "healthz", "set_language"})
-PUBLIC_BLUEPRINTS = ("campaign.", "events.", "auth.", "feeds.", "rsvp.", "maps.", "vendor.")
+PUBLIC_BLUEPRINTS = (
+    "campaign.",
+    "events.",
+    "auth.",
+    "feeds.",
+    "rsvp.",
+    "maps.",
+    "vendor.",
+    "syndication.",
+    # The read-only JSON API: public data only (app.api).
+    "api.",
+    # Share images and posters of public events (app.posters).
+    "posters.",
+)
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
