@@ -36,8 +36,8 @@ from app.models.event import (
     CANCEL_REASON_MAX,
     CAPACITY_MAX,
     CONTACT_URL_MAX,
-    ORGANIZED_BY_MAX,
     DESCRIPTION_MAX,
+    ORGANIZED_BY_MAX,
     TITLE_MAX,
 )
 from app.venues.forms import NewVenueForm

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.events import bp
 from app.events.filters import FilterForm, read_filters
 from app.events.panels import EVENT_PAGE, LIST_PAGE, EventPage, ListPage
+from app.events.public import organized_by
 from app.events.queries import (
     all_occurrences,
     date_lines,
@@ -17,7 +18,6 @@ from app.events.queries import (
     upcoming_occurrence_count,
     upcoming_occurrences,
 )
-from app.events.public import organized_by
 from app.markdown import render_markdown
 from app.pagecache import cached_page
 from app.venues.countries import country_name, place_line
