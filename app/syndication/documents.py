@@ -44,6 +44,9 @@ RSS = Kind(
     period="%Y%m%d%H",
     seconds=3600,
     dated=True,
+    # Stored compressed and kept in each worker: a national feed is hundreds of kB.
+    gzip_level=6,
+    recent=8,
 )
 ATOM = Kind(
     name="atom",
@@ -52,6 +55,9 @@ ATOM = Kind(
     period="%Y%m%d%H",
     seconds=3600,
     dated=True,
+    # Stored compressed and kept in each worker: a national feed is hundreds of kB.
+    gzip_level=6,
+    recent=8,
 )
 KINDS: dict[Format, Kind] = {"rss": RSS, "atom": ATOM}
 ENDPOINTS: dict[Format, str] = {"rss": "syndication.rss", "atom": "syndication.atom"}
