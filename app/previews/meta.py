@@ -113,10 +113,15 @@ def og_locale() -> str:
 
 
 def share_image_url(event: Event) -> str | None:
-    """The absolute URL of the event's share image, or None while no view serves one."""
+    """The absolute URL of the event's share image, or None while no view serves one.
+
+    ``v`` names the event's last change: messengers and networks keep an image by its
+    URL, so a changed event gets a new one. The image's route ignores it.
+    """
     if SHARE_IMAGE_ENDPOINT not in current_app.view_functions:
         return None
-    return absolute_url(SHARE_IMAGE_ENDPOINT, slug=event.slug)
+    version = int(event.last_modified_at.timestamp())
+    return absolute_url(SHARE_IMAGE_ENDPOINT, slug=event.slug, v=version)
 
 
 def _site_name() -> str:

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from app.events.services import cancel_date, cancel_event
 from app.events.views import DATES_ON_EVENT_PAGE
+from app.extensions import db
 from app.models import Repeat
 from tests.conftest import signed_in
 from tests.factories import (
@@ -95,11 +96,11 @@ def test_the_organizer_is_the_public_name_never_the_account(client: FlaskClient)
 
 
 def test_the_share_image_is_the_preview_image(app: Flask, client: FlaskClient) -> None:
-    if not _has_share_image(app):
-        pytest.skip(f"{SHARE_IMAGE} is not registered yet (app.posters): no image to check")
+    assert _has_share_image(app)
     event = make_event()
     head = event_head(client, event)
-    image = f"http://localhost/events/{event.slug}/share.png"
+    version = int(event.last_modified_at.timestamp())
+    image = f"http://localhost/events/{event.slug}/share.png?v={version}"
     og = head.og()
     assert og["og:image"] == image
     assert (og["og:image:width"], og["og:image:height"]) == ("1200", "630")
@@ -109,6 +110,17 @@ def test_the_share_image_is_the_preview_image(app: Flask, client: FlaskClient) -
     [doc] = head.documents()
     assert doc["image"] == [image]
     assert client.get(image).status_code == 200
+
+
+def test_a_changed_event_names_a_new_share_image(client: FlaskClient) -> None:
+    # Messengers keep a preview image by its URL: after a change the URL must change.
+    event = make_event()
+    before = event_head(client, event).og()["og:image"]
+    event.last_modified_at += timedelta(minutes=5)
+    db.session.commit()
+    after = event_head(client, event).og()["og:image"]
+    assert before != after
+    assert after.split("?")[0] == before.split("?")[0]
 
 
 def test_without_a_share_image_the_card_is_small(
