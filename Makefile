@@ -94,6 +94,7 @@ fmt: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix app tests bench wsgi.py
 
 # The browser tests (tests/browser) drive the system Chromium; a browser is never downloaded.
+# libfribidi0 (a Chromium dependency anyway) lets Pillow shape Persian share images (libraqm).
 # Without it they skip with a warning, except under CI=true, where they fail.
 CHROMIUM := /usr/bin/chromium
 .PHONY: browser
@@ -101,7 +102,7 @@ browser:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "== installing Chromium for the browser tests (apt-get)"; \
-	    apt-get update -qq && apt-get install -y -qq chromium; \
+	    apt-get update -qq && apt-get install -y -qq chromium libfribidi0; \
 	  else \
 	    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2; \
 	    echo "!!! $(CHROMIUM) is missing and we are not root: the browser tests" >&2; \

@@ -295,9 +295,8 @@ def run(args: argparse.Namespace) -> int:
     broken = "RSVPs were overbooked or a place was lost: capacity is not exact."
     results = {"measured_event": event | {"answers": answers}, "races": races}
     results["in_process"] = {"statements": one_rsvp.statements, "cpu_ms": one_rsvp.median_cpu_ms}
-    return finish(
-        args, s, routes, table, targets, broken=broken if overbooked or lost else None, **results
-    )
+    broken_text = broken if overbooked or lost else None
+    return finish(args, s, routes, table, targets, broken=broken_text, **results)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 
 import segno
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fpdf2's own dependency; untyped
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools has no types
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from PIL import Image, ImageDraw, ImageFont, features
