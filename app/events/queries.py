@@ -157,6 +157,39 @@ def nearest_listings(query: Select[Occurrence, Event, Venue], near: Near) -> lis
     return found
 
 
+def next_dates_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
+    """Public events matching ``filters``, each once, at its next matching date.
+
+    One query whatever the number of events: a window function picks each event's
+    first matching occurrence (the map's markers, the RSS and Atom entries).
+    """
+    ranked = (
+        listing_query(filters)
+        .with_only_columns(
+            Occurrence.id.label("occurrence_id"),
+            func.row_number()
+            .over(partition_by=Occurrence.event_id, order_by=(Occurrence.starts_at, Occurrence.id))
+            .label("rank"),
+        )
+        .subquery()
+    )
+    return (
+        select(Occurrence, Event, Venue)
+        .join(ranked, ranked.c.occurrence_id == Occurrence.id)
+        .join(Event, Occurrence.event_id == Event.id)
+        .join(Venue, Event.venue_id == Venue.id)
+        .where(ranked.c.rank == 1)
+    )
+
+
+def listings_of(query: Select[Occurrence, Event, Venue], near: Near | None) -> list[Listing]:
+    """The rows of ``query``: nearest first within ``near``, else soonest first."""
+    if near is not None:
+        return nearest_listings(query, near)
+    rows = db.session.execute(query.order_by(Occurrence.starts_at, Occurrence.id)).all()
+    return [Listing(occurrence, event, venue) for occurrence, event, venue in rows]
+
+
 def next_listings(limit: int) -> list[Listing]:
     """The next ``limit`` upcoming occurrences of public events (home page)."""
     rows = db.session.execute(

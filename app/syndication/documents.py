@@ -10,7 +10,7 @@ like the calendar feed: readers poll them the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Literal
@@ -48,17 +48,7 @@ RSS = Kind(
     gzip_level=6,
     recent=8,
 )
-ATOM = Kind(
-    name="atom",
-    content_type="application/atom+xml; charset=utf-8",
-    cache_control=CACHE_CONTROL,
-    period="%Y%m%d%H",
-    seconds=3600,
-    dated=True,
-    # Stored compressed and kept in each worker: a national feed is hundreds of kB.
-    gzip_level=6,
-    recent=8,
-)
+ATOM = replace(RSS, name="atom", content_type="application/atom+xml; charset=utf-8")
 KINDS: dict[Format, Kind] = {"rss": RSS, "atom": ATOM}
 ENDPOINTS: dict[Format, str] = {"rss": "syndication.rss", "atom": "syndication.atom"}
 
