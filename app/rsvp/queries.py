@@ -188,8 +188,11 @@ def rsvp_panel(event: Event) -> RsvpPanel:
     "Full" is shown even when the count is hidden: people must know they would
     join the waiting list, and the capacity itself is not public.
     """
-    reason = closed_reason(event)
+    # The open dates answer "has every date started?" too: no query of its own for that.
+    reason = status_closed_reason(event.status)
     dates = open_dates(event) if reason is None else []
+    if reason is None and not dates:
+        reason = RsvpClosedReason.STARTED
     counts = attendance_by_date(event.id) if dates else {}
     offered = []
     for occurrence in dates:
