@@ -112,14 +112,12 @@ def og_locale() -> str:
     return OG_LOCALES.get(language, language)
 
 
-def share_image_url(event: Event) -> str | None:
-    """The absolute URL of the event's share image, or None while no view serves one.
+def share_image_url(event: Event) -> str:
+    """The absolute URL of the event's share image (app.posters).
 
     ``v`` names the event's last change: messengers and networks keep an image by its
     URL, so a changed event gets a new one. The image's route ignores it.
     """
-    if SHARE_IMAGE_ENDPOINT not in current_app.view_functions:
-        return None
     version = int(event.last_modified_at.timestamp())
     return absolute_url(SHARE_IMAGE_ENDPOINT, slug=event.slug, v=version)
 

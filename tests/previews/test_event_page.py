@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -26,7 +25,6 @@ from tests.factories import (
 from tests.previews.parsing import Head, event_head, event_problems, parse_head
 
 BERLIN = ZoneInfo("Europe/Berlin")
-SHARE_IMAGE = "posters.share_image"
 PERSIAN_TITLE = "تجمع برای آزادی همه‌ی زندانیان"  # with a ZWNJ (U+200C) in "همه‌ی"
 HOSTILE_TITLE = (
     "Vigil </script><script>alert(1)</script> <!-- \"quoted\" 'single' "
@@ -34,15 +32,11 @@ HOSTILE_TITLE = (
 )
 
 
-def _has_share_image(app: Flask) -> bool:
-    return SHARE_IMAGE in app.view_functions
-
-
 def _valid(head: Head, app: Flask, *, geo: bool = True) -> list[dict[str, Any]]:
     documents = head.documents()
     assert documents
     for doc in documents:
-        assert event_problems(doc, image=_has_share_image(app), geo=geo) == [], doc
+        assert event_problems(doc, geo=geo) == [], doc
     return documents
 
 
@@ -96,7 +90,6 @@ def test_the_organizer_is_the_public_name_never_the_account(client: FlaskClient)
 
 
 def test_the_share_image_is_the_preview_image(app: Flask, client: FlaskClient) -> None:
-    assert _has_share_image(app)
     event = make_event()
     head = event_head(client, event)
     version = int(event.last_modified_at.timestamp())
@@ -121,19 +114,6 @@ def test_a_changed_event_names_a_new_share_image(client: FlaskClient) -> None:
     after = event_head(client, event).og()["og:image"]
     assert before != after
     assert after.split("?")[0] == before.split("?")[0]
-
-
-def test_without_a_share_image_the_card_is_small(
-    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("app.previews.meta.SHARE_IMAGE_ENDPOINT", "posters.not_there")
-    head = event_head(client, make_event())
-    og = head.og()
-    assert og["twitter:card"] == "summary"
-    assert not any(key.startswith("og:image") for key in og)
-    [doc] = head.documents()
-    assert "image" not in doc
-    assert event_problems(doc, image=False) == []
 
 
 def test_a_cancelled_event_says_so(app: Flask, client: FlaskClient) -> None:
