@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from app.events.queries import get_public_event_or_404
+from app.events.queries import get_public_event_or_404, upcoming_occurrences
 from app.httpcache import Built, Kind
 from app.models import Event, Repeat
 from app.posters.render import Sheet, poster_pdf, printable, share_png
@@ -32,6 +32,7 @@ SHARE_IMAGE = Kind(
     name="share-image",
     content_type="image/png",
     cache_control=CACHE_CONTROL,
+    period="%Y-%m-%d",
     seconds=RENDERED_SECONDS,
     recent=8,
 )
@@ -39,6 +40,7 @@ POSTER = Kind(
     name="poster",
     content_type="application/pdf",
     cache_control=CACHE_CONTROL,
+    period="%Y-%m-%d",
     seconds=RENDERED_SECONDS,
 )
 DEFAULT_SIZE = "a4"
@@ -47,9 +49,15 @@ DEFAULT_SIZE = "a4"
 def sheet(event: Event) -> Sheet:
     """What the share image and poster of ``event`` say, in the page language."""
     locale = str(get_locale())
-    # The first date, and a series' rule as the event page words it: a poster stays
-    # right for the whole series, and the image changes only when the event does.
-    when = [format_when(event.starts_at, event.ends_at, event.timezone)]
+    # The next date (a series' first may be long past), and a series' rule as the event
+    # page words it. The documents are kept per day (Kind.period), so the date moves on.
+    upcoming = upcoming_occurrences(event, limit=1)
+    starts_at, ends_at = (
+        (upcoming[0].starts_at, upcoming[0].ends_at)
+        if upcoming
+        else (event.starts_at, event.ends_at)
+    )
+    when = [format_when(starts_at, ends_at, event.timezone)]
     if event.repeat_until_on is not None:
         until = format_calendar_date(event.repeat_until_on)
         if event.repeat == Repeat.WEEKLY:

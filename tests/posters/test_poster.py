@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import app.posters.documents
+from app import clock
 from app.events.services import update_event
 from app.extensions import db
 from app.httpcache import new_generation
@@ -103,6 +104,14 @@ def test_a_series_says_until_when(client: FlaskClient) -> None:
     flat = re.sub(r"\s+", " ", pdf_text(client.get(_url(series, "?size=letter")).data))
     assert "Saturday, December 5, 2026, 15:00–17:00 CET" in flat
     assert "Every week until Jan 2, 2027" in flat
+
+
+def test_a_series_under_way_shows_its_next_date_not_its_first(client: FlaskClient) -> None:
+    series = make_series()  # Saturdays from 5 December 2026, 15:00 in Berlin
+    clock.freeze(datetime(2026, 12, 6, 12, 0, tzinfo=UTC))  # the first one is over
+    flat = re.sub(r"\s+", " ", pdf_text(client.get(_url(series)).data))
+    assert "December 12, 2026" in flat
+    assert "December 5, 2026" not in flat
 
 
 def test_the_qr_code_leads_to_the_event_page(client: FlaskClient, event: Event) -> None:
