@@ -46,6 +46,7 @@ from app.rsvp.services import (
     RsvpClosedError,
     RsvpDateRequiredError,
     RsvpNotFoundError,
+    RsvpResult,
     cancel_rsvps,
     change_party_size,
     create_rsvp,
@@ -102,14 +103,7 @@ def create(slug: str) -> Response | tuple[str, int]:
     form = RsvpForm()
     if not form.validate_on_submit() or form.party_size_value is None:
         return _form_again(slug, form)
-    # The first mail to an address asks its owner to confirm it (app.rsvp.consent); an
-    # address whose daily budget of such mails is spent is not kept at all.
-    email = form.notice_email
-    mail_state = None
-    if email is not None:
-        mail_state = "sent" if consent.may_mail(email) else "limited"
-        if mail_state == "limited":
-            email = None
+    email, mail_state = _admitted(form.notice_email)
     confirm_code, confirm_hash = consent.new_code() if email else (None, None)
     # The hot path of an RSVP rush (bench/rsvp.py): the service reads the event
     # under its lock and nothing reads it before. Only published events take
@@ -130,20 +124,38 @@ def create(slug: str) -> Response | tuple[str, int]:
     except (RsvpClosedError, RsvpNotFoundError) as exc:
         _explain_refusal(slug, exc)
     if email is not None and confirm_code is not None:
-        sent = notices.send_manage_link(
-            recipient=email,
-            event=event_with_venue(result.event_id),
-            days=[stored.occurs_on for stored in result.dates],
-            manage_url=consent.manage_url(result.token),
-            locale=str(get_locale()),
-            waiting=not result.all_going,
-            several=len(result.dates) > 1,
-            confirm_url=consent.confirm_url(confirm_code),
-        )
-        mail_state = "sent" if sent else "failed"
+        mail_state = _first_mail(email, confirm_code, result)
     session[FRESH_CODE_KEY] = result.token
     session[MAIL_STATE_KEY] = mail_state
     return redirect(url_for("rsvp.done"), 303)
+
+
+def _admitted(email: str | None) -> tuple[str | None, str | None]:
+    """The address to keep, and what the page will say of its mail.
+
+    The first mail to an address asks its owner to confirm it (app.rsvp.consent); an
+    address whose daily budget of such mails is spent is not kept at all.
+    """
+    if email is None:
+        return None, None
+    if not consent.may_mail(email):
+        return None, "limited"
+    return email, "sent"
+
+
+def _first_mail(email: str, confirm_code: str, result: RsvpResult) -> str:
+    """Mail the private link and the confirmation link; "sent" or "failed"."""
+    sent = notices.send_manage_link(
+        recipient=email,
+        event=event_with_venue(result.event_id),
+        days=[stored.occurs_on for stored in result.dates],
+        manage_url=consent.manage_url(result.token),
+        locale=str(get_locale()),
+        waiting=not result.all_going,
+        several=len(result.dates) > 1,
+        confirm_url=consent.confirm_url(confirm_code),
+    )
+    return "sent" if sent else "failed"
 
 
 def _form_again(slug: str, form: RsvpForm) -> tuple[str, int]:
