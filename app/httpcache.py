@@ -397,21 +397,18 @@ def _unpack_validators(raw: object) -> _Validators | None:
     return _Validators(key, etag, last_modified)
 
 
-def pack_page(html: str, script_hashes: tuple[str, ...]) -> bytes:
-    """A rendered page and the hashes of its inline scripts, as the cache stores them."""
-    return _pack(_PAGE, list(script_hashes), html.encode())
+def pack_page(html: str) -> bytes:
+    """A rendered page as the cache stores it."""
+    return _pack(_PAGE, None, html.encode())
 
 
-def unpack_page(raw: object) -> tuple[str, tuple[str, ...]] | None:
+def unpack_page(raw: object) -> str | None:
     """What ``pack_page`` stored; None for anything else (a miss)."""
     found = _unpack(raw, _PAGE)
-    if found is None or not isinstance(found[0], list):
-        return None
-    hashes, body = found
-    if not all(isinstance(value, str) for value in hashes):
+    if found is None:
         return None
     try:
-        return body.decode(), tuple(hashes)
+        return found[1].decode()
     except UnicodeDecodeError:
         return None
 

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from app.extensions import cache, db, limiter
 from app.httpcache import cache_key, new_generation, pack_page, query_key, unpack_page
-from app.web import script_hashes
 
 P = ParamSpec("P")
 _DIRTY = "vigil_pagecache_dirty"
@@ -87,9 +86,7 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
         key = cache_key("page", f"{request.path}?{query}")
         cached = unpack_page(cache.get(key))
         if cached is not None:
-            page, hashes = cached
-            g.script_hashes = list(hashes)  # the page's inline scripts (app.web)
-            return page
+            return cached
         if query:
             # Filters, or made-up arguments, the cache cannot answer: a render each.
             with limiter.limit(lambda: current_app.config["PAGE_BUILD_RATE_LIMIT"]):
@@ -100,7 +97,7 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
         # for the canonical spelling of its arguments.
         canonical = not query or query in g.get(_CANONICAL, ())
         if isinstance(result, str) and not session and canonical:
-            cache.set(key, pack_page(result, tuple(script_hashes())))
+            cache.set(key, pack_page(result))
         return result
 
     return wrapper

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,10 +21,10 @@ from app.safe_redirect import safe_next
 
 LANG_COOKIE = "lang"
 
-# design/security.md decision 5 and T38. Inline scripts run only by their hash
-# (allow_inline_script); images may also come from the operator's tile server.
+# design/security.md decision 5 and T38. No inline script runs (maps load theirs from
+# their own URLs); images may also come from the operator's tile server.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'{scripts}; style-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:{images}; font-src 'self'; connect-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors {ancestors}; object-src 'none'"
 )
@@ -42,16 +40,6 @@ SECURITY_HEADERS = {
 PRIVATE_PREFIXES = ("/auth/", "/organize/", "/admin/", "/rsvp/")
 
 
-def allow_inline_script(source: str) -> None:
-    """Let this response's page run the inline script ``source`` (exactly, by its hash).
-
-    Only for scripts whose user text went through app.maps.folium.safe_text: a hash
-    blesses whatever the script contains (design/security.md §3.1).
-    """
-    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
-    g.setdefault("script_hashes", []).append(f"'sha256-{digest}'")
-
-
 def allow_framing(origins: tuple[str, ...]) -> None:
     """Let the sites ``origins`` show this response's page in a frame (app.syndication).
 
@@ -61,18 +49,11 @@ def allow_framing(origins: tuple[str, ...]) -> None:
     g.frame_ancestors = origins
 
 
-def script_hashes() -> list[str]:
-    """The hashes allowed so far in this request (the page cache stores them with a page)."""
-    hashes: list[str] = g.get("script_hashes", [])
-    return hashes
-
-
 def _content_security_policy() -> str:
-    scripts = "".join(f" {digest}" for digest in script_hashes())
     origin = current_app.config["TILE_ORIGIN"]
     ancestors = " ".join(g.get("frame_ancestors", ())) or "'none'"
     return CONTENT_SECURITY_POLICY.format(
-        scripts=scripts, images=f" {origin}" if origin else "", ancestors=ancestors
+        images=f" {origin}" if origin else "", ancestors=ancestors
     )
 
 

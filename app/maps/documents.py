@@ -41,6 +41,14 @@ VENUE_SCRIPT = Kind(
     cache_control="private, no-cache",
     language=False,
 )
+# The scripts of /map and of the organizer's position picker: they depend only on the
+# query string (where the map opens), so anyone may keep them.
+MAP_SCRIPT = Kind(
+    name="map-script",
+    content_type="text/javascript; charset=utf-8",
+    cache_control="public, max-age=86400",
+    language=False,
+)
 PLACES = Kind(
     name="places",
     content_type="application/json",
@@ -81,3 +89,8 @@ def places_document() -> Document:
 def venue_script_document(rendered: RenderedMap) -> Document:
     """The script of an event page's venue map, fetched when the visitor opens it."""
     return make_document(VENUE_SCRIPT, str(rendered.script).encode())
+
+
+def map_script_document(rendered: RenderedMap) -> Document:
+    """The script of /map's map or of the picker, fetched by a ``<script src>``."""
+    return make_document(MAP_SCRIPT, str(rendered.script).encode())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, url_for
 from markupsafe import Markup
 
 from app.events.panels import (
@@ -37,10 +39,13 @@ def _list_page(page: ListPage) -> dict[str, Markup]:
 def _event_form(page: EventFormPage) -> dict[str, Markup]:
     """Leaflet in the page's head, and a map that sets the position fields when clicked."""
     picker = picker_map(page.latitude, page.longitude)
+    known = page.latitude is not None and page.longitude is not None
+    place: dict[str, Any] = {"lat": page.latitude, "lon": page.longitude} if known else {}
+    script_src = url_for("maps.picker_script", **place)
     return {
         "head": macro("maps/_map.html", "vendor_assets")(),
         "position": macro(_PANELS, "picker")(
-            picker, page.latitude_field, page.longitude_field, tile_settings()
+            picker, page.latitude_field, page.longitude_field, tile_settings(), script_src
         ),
     }
 

@@ -23,7 +23,6 @@ from markupsafe import Markup
 from app.models import Venue
 from app.urls import site_origin
 from app.venues.geo import Near
-from app.web import allow_inline_script
 
 
 def safe_text(text: str) -> str:
@@ -72,21 +71,13 @@ def new_map(name: str, **options: Any) -> folium.Map:
 
 
 def render(figure: folium.Map) -> RenderedMap:
-    """Render ``figure``'s element and script, and allow the script by its hash.
+    """Render ``figure``'s element and script.
 
     folium's header (CDN links, inline styles) is not used: templates/maps/_map.html
-    loads our own copies of Leaflet and site.css sizes maps.
+    loads our own copies of Leaflet and site.css sizes maps. The script is never
+    inline (the CSP allows none): each map's script has its own URL (app.maps.views).
+    The maps' names are fixed (NamedMap), so an element and a script rendered apart match.
     """
-    return allowed(_render(figure))
-
-
-def allowed(rendered: RenderedMap) -> RenderedMap:
-    """``rendered``, with its script allowed in this response's CSP."""
-    allow_inline_script(str(rendered.script))
-    return rendered
-
-
-def _render(figure: folium.Map) -> RenderedMap:
     root: Any = figure.get_root()  # a branca Figure: typed as a bare Element
     root.render()
     # Both come from folium's templates with our text already passed through safe_text.
@@ -97,6 +88,7 @@ def _render(figure: folium.Map) -> RenderedMap:
 WORLD = (25.0, 10.0)
 
 
+@lru_cache(maxsize=256)
 def events_map(near: Near | None) -> RenderedMap:
     """The map of /map: the world, or the area around ``near``; no markers yet.
 
@@ -160,9 +152,10 @@ def _venue_map(name: str, latitude: float, longitude: float) -> RenderedMap:
     figure = new_map("venue", location=point, zoom_start=VENUE_ZOOM, control_scale=True)
     tooltip = folium.Tooltip(safe_text(name))
     folium.Marker(point, tooltip=tooltip, keyboard=False).add_to(figure)
-    return _render(figure)
+    return render(figure)
 
 
+@lru_cache(maxsize=256)
 def picker_map(latitude: float | None, longitude: float | None) -> RenderedMap:
     """The organizer's map for setting a new place's position by clicking."""
     if latitude is None or longitude is None:

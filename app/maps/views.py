@@ -5,27 +5,32 @@ What the documents hold and how they are cached: app.maps.documents, app.httpcac
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.events.filters import read_filters
+from app.events.filters import RADIUS_DEFAULT_KM, RADIUS_MAX_KM, read_filters
 from app.events.queries import get_public_event_or_404
 from app.httpcache import respond, serve
 from app.maps import bp
 from app.maps.documents import (
+    MAP_SCRIPT,
     MARKERS,
     PLACES,
     VENUE_SCRIPT,
     Markers,
+    map_script_document,
     places_document,
     venue_script_document,
 )
 from app.maps.forms import MapFilterForm
 from app.maps.queries import NEAREST_SHOWN, map_listings
-from app.maps.rendering import events_map, tile_settings, venue_map
+from app.maps.rendering import events_map, picker_map, tile_settings, venue_map
 from app.pagecache import cached_page
+from app.venues.geo import Near
 
 # Filters carried from /map to its markers and lists; bbox belongs to a view, page to a list.
 _NOT_CARRIED = ("bbox", "page")
@@ -48,6 +53,7 @@ def index() -> str:
         args=args,
         nearest=nearest,
         map=events_map(near),
+        map_script=events_script_url(near),
         geojson_url=url_for("maps.events_geojson", **marker_args),
         tiles=tile_settings(),
     )
@@ -71,6 +77,60 @@ def venue_script(slug: str) -> Response:
     if rendered is None:
         abort(404)
     return respond(VENUE_SCRIPT, venue_script_document(rendered))
+
+
+def events_script_url(near: Near | None) -> str:
+    """Where the script of /map's map (opening around ``near``, else on the world) is."""
+    if near is None:
+        return url_for("maps.events_script")
+    place: dict[str, Any] = {"lat": near.latitude, "lon": near.longitude}
+    return url_for("maps.events_script", radius_km=near.radius_km, **place)
+
+
+def _number(name: str, low: float, high: float) -> float | None:
+    """The query's ``name`` as a number in [low, high], None if absent; 400 otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also NaN and infinities
+        abort(
+            400,
+            description=_(
+                "%(name)s must be a number from %(low)s to %(high)s.", name=name, low=low, high=high
+            ),
+        )
+    return value
+
+
+def _position() -> tuple[float, float] | None:
+    """``lat`` and ``lon`` of the query: both or neither (400 for one alone)."""
+    latitude, longitude = _number("lat", -90, 90), _number("lon", -180, 180)
+    if (latitude is None) != (longitude is None):
+        abort(400, description=_("Give both lat and lon, or neither."))
+    return None if latitude is None or longitude is None else (latitude, longitude)
+
+
+@bp.get("/map.js")
+def events_script() -> Response:
+    """The script of /map's map, opening around ``lat``, ``lon`` and ``radius_km`` if given."""
+    position = _position()
+    radius = _number("radius_km", 1, RADIUS_MAX_KM)
+    near = None
+    if position is not None:
+        near = Near(position[0], position[1], int(radius or RADIUS_DEFAULT_KM))
+    return respond(MAP_SCRIPT, map_script_document(events_map(near)))
+
+
+@bp.get("/map/picker.js")
+def picker_script() -> Response:
+    """The script of the organizer's position picker, opening at ``lat``/``lon`` if given."""
+    position = _position()
+    rendered = picker_map(*position) if position is not None else picker_map(None, None)
+    return respond(MAP_SCRIPT, map_script_document(rendered))
 
 
 @bp.get("/map/places.json")

@@ -15,6 +15,7 @@ from app.events.queries import upcoming_listings
 from app.httpcache import serve
 from app.maps.forms import MapFilterForm
 from app.maps.rendering import events_map, tile_settings
+from app.maps.views import events_script_url
 from app.pagecache import cached_page
 from app.syndication import bp
 from app.syndication.documents import ATOM, RSS, FilteredFeed
@@ -61,6 +62,7 @@ def embed_map() -> str:
         "syndication/embed_map.html",
         args=args,
         map=events_map(form.near_point),
+        map_script=events_script_url(form.near_point),
         geojson_url=url_for("maps.events_geojson", **marker_args),
         tiles=tile_settings(),
     )

@@ -95,6 +95,20 @@ def page_parts(html: str) -> PageParts:
     return parser
 
 
+def map_script(client: FlaskClient, html: str) -> str:
+    """The script of the page's map: never inline (the CSP allows none), fetched from its
+    own URL (/map.js, /map/picker.js), which must answer."""
+    [src] = [
+        v
+        for t, n, v in page_parts(html).attributes
+        if (t, n) == ("script", "src") and v.startswith("/map")
+    ]
+    response = client.get(src)
+    assert response.status_code == 200, src
+    assert response.mimetype == "text/javascript"
+    return response.get_data(as_text=True)
+
+
 def attribute(html: str, tag: str, name: str) -> list[str]:
     """Values of attribute ``name`` on every ``tag`` element of the page."""
     return [value for t, n, value in page_parts(html).attributes if (t, n) == (tag, name)]
