@@ -16,10 +16,9 @@ from wtforms import IntegerField
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.api.queries import CURSOR_MAX, Cursor, InvalidCursorError, decode_cursor
-from app.events.filters import FilterForm
+from app.events.filters import FilterForm, check_country_code
 from app.forms import CleanStringField
 from app.models.venue import COUNTRY_CODE_LENGTH
-from app.venues.countries import is_country_code
 
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
@@ -99,9 +98,7 @@ class VenueQueryForm(_Paged, FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
-        if self.country_code and not is_country_code(self.country_code):
-            self.country.errors = [_("Enter a two-letter country code such as DE.")]
-            ok = False
+        ok = check_country_code(self.country, self.country_code) and ok
         return self.check_cursor() and ok
 
     def canonical_args(self) -> dict[str, str]:

@@ -71,9 +71,7 @@ class PlaceFilterForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = bool(super().validate(extra_validators))
-        if self.country_code and not is_country_code(self.country_code):
-            self.country.errors = [_("Enter a two-letter country code such as DE.")]
-            ok = False
+        ok = check_country_code(self.country, self.country_code) and ok
         if self.near.data and not self.near.errors:
             position = parse_position(self.near.data)
             if position is None:
@@ -145,6 +143,14 @@ class PlaceFilterForm(FlaskForm):
         fields = ", ".join(str(self[name].label.text) for name in self.errors)
         message: str = _("Some filters are not valid: %(fields)s.", fields=fields)
         return message
+
+
+def check_country_code(field: Field, code: str | None) -> bool:
+    """False, with a message on ``field``, if ``code`` is given and is no country code."""
+    if code and not is_country_code(code):
+        field.errors = [_("Enter a two-letter country code such as DE.")]
+        return False
+    return True
 
 
 class FilterForm(PlaceFilterForm):
