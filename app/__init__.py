@@ -41,7 +41,7 @@ def create_app(
         )
 
     from app import cli, errors, httpcache, pagecache, privacy, sessions, web
-    from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, cache, csrf, db, init_limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -49,7 +49,7 @@ def create_app(
     cache.init_app(app)
     httpcache.init_app(app)
     pagecache.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     privacy.init_app(app)  # the rate-limit keys' in-memory secret
     babel.init_app(app, locale_selector=web.select_locale)
     login_manager.init_app(app)

@@ -53,6 +53,10 @@ class SessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith(COOKIELESS_PREFIXES):
             return DetachedSession()
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            # Most visitors have no session: Flask would build the signing serializer
+            # (key derivation included) before finding that out.
+            return self.session_class()
         return super().open_session(app, request)
 
 

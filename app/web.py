@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.datastructures import Headers, LanguageAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter, ValidationError
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -49,12 +53,20 @@ def allow_framing(origins: tuple[str, ...]) -> None:
     g.frame_ancestors = origins
 
 
-def _content_security_policy() -> str:
-    origin = current_app.config["TILE_ORIGIN"]
-    ancestors = " ".join(g.get("frame_ancestors", ())) or "'none'"
+def _content_security_policy(tile_origin: str | None, ancestors: tuple[str, ...]) -> str:
     return CONTENT_SECURITY_POLICY.format(
-        images=f" {origin}" if origin else "", ancestors=ancestors
+        images=f" {tile_origin}" if tile_origin else "",
+        ancestors=" ".join(ancestors) or "'none'",
     )
+
+
+def _add_vary_cookie(headers: Headers) -> None:
+    # The header by hand: Response.vary parses it into a set and writes it back.
+    vary = headers.get("Vary")
+    if vary is None:
+        headers["Vary"] = "Cookie"
+    elif "cookie" not in vary.lower():
+        headers["Vary"] = f"{vary}, Cookie"
 
 
 class IdConverter(IntegerConverter):
@@ -69,13 +81,27 @@ class IdConverter(IntegerConverter):
         return number
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The visitor's chosen language (cookie), else the browser's best match."""
     chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best or current_app.config["DEFAULT_LOCALE"]
+    if chosen not in LANGUAGES:
+        header = request.headers.get("Accept-Language", "")
+        chosen = _best_language(header) or current_app.config["DEFAULT_LOCALE"]
+    return _locale(chosen)
+
+
+@lru_cache(maxsize=512)
+def _best_language(header: str) -> str | None:
+    # Browsers send a handful of distinct headers; parsing one costs more than the lookup.
+    accepted = parse_accept_header(header, LanguageAccept)
+    best: str | None = accepted.best_match(LANGUAGES)
+    return best
+
+
+@cache
+def _locale(code: str) -> Locale:
+    # One parsed Babel locale per language (Flask-Babel would parse the code per request).
+    return Locale.parse(code)
 
 
 def text_direction() -> str:
@@ -184,14 +210,28 @@ def init_app(app: Flask) -> None:
             if age > app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
                 session.clear()
 
+    # Every answer's security headers, built once: this runs on every request.
+    fixed = (
+        ("Content-Security-Policy", _content_security_policy(app.config["TILE_ORIGIN"], ())),
+        *SECURITY_HEADERS.items(),
+    )
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", _content_security_policy())
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if g.get("frame_ancestors"):
-            del response.headers["X-Frame-Options"]
+        headers = response.headers
+        # A view's own value wins (the map's Permissions-Policy). Not headers.setdefault:
+        # Werkzeug's lookup of an absent header raises and catches an HTTP exception.
+        present = {name.lower() for name, _value in headers}
+        ancestors = g.get("frame_ancestors")
+        for name, value in fixed:
+            if name.lower() in present:
+                continue
+            if ancestors is not None and name == "Content-Security-Policy":
+                value = _content_security_policy(app.config["TILE_ORIGIN"], ancestors)
+            elif ancestors and name == "X-Frame-Options":
+                continue
+            headers.add(name, value)
         if request.path.startswith(PRIVATE_PREFIXES):
-            response.headers["Cache-Control"] = "no-store"
-        response.vary.add("Cookie")
+            headers["Cache-Control"] = "no-store"
+        _add_vary_cookie(headers)
         return response
