@@ -57,39 +57,50 @@ from app.clock import now_utc
 from app.extensions import cache
 
 GENERATION_KEY = "page-generation"
-# How long a worker trusts its copy of the generation before asking the cache again.
+# The generation of what changes often and shows only on some pages (RSVP counts:
+# app.pagecache, "live" pages).
+LIVE_GENERATION_KEY = "live-generation"
+# How long a worker trusts its copy of a generation before asking the cache again.
 GENERATION_RECHECK = 1.0
 
 
 class _Generation:
-    """This process's view of the current generation, one per app (its cache)."""
+    """This process's view of the current value of one generation, one per app."""
 
     value: str | None = None
     checked_at = 0.0
 
 
-def current_generation() -> str:
+def _known(name: str) -> _Generation:
+    generations: dict[str, _Generation] = current_app.extensions["vigil_generation"]
+    known = generations.get(name)
+    if known is None:
+        known = generations[name] = _Generation()
+    return known
+
+
+def current_generation(name: str = GENERATION_KEY) -> str:
     """The data generation: replaced after each commit that changed data.
 
     A worker trusts its copy for ``GENERATION_RECHECK`` seconds, so a change made in
     another worker shows here within that time (at once in the worker that made it).
     """
-    known: _Generation = current_app.extensions["vigil_generation"]
+    known = _known(name)
     now = time.monotonic()
     if known.value is None or now - known.checked_at > GENERATION_RECHECK:
-        value = _text(cache.get(GENERATION_KEY))
+        value = _text(cache.get(name))
         if value is None:
             value = secrets.token_hex(8)
-            cache.set(GENERATION_KEY, value.encode(), timeout=0)
+            cache.set(name, value.encode(), timeout=0)
         known.value, known.checked_at = value, now
     return known.value
 
 
-def new_generation() -> None:
+def new_generation(name: str = GENERATION_KEY) -> None:
     """Make every cached entry unreachable (called after each commit that changed data)."""
     value = secrets.token_hex(8)
-    cache.set(GENERATION_KEY, value.encode(), timeout=0)
-    known: _Generation = current_app.extensions["vigil_generation"]
+    cache.set(name, value.encode(), timeout=0)
+    known = _known(name)
     known.value, known.checked_at = value, time.monotonic()
 
 
@@ -448,6 +459,6 @@ def _recent(kind: Kind) -> Recent:
 
 
 def init_app(app: Flask) -> None:
-    """Give ``app`` its view of the generation and its workers' recent documents."""
-    app.extensions["vigil_generation"] = _Generation()
+    """Give ``app`` its view of the generations and its workers' recent documents."""
+    app.extensions["vigil_generation"] = {}
     app.extensions["vigil_recent"] = {}

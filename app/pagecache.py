@@ -19,6 +19,9 @@ with a query string the cache cannot answer is rate limited per client
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec
@@ -28,12 +31,26 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import cache, db, limiter
-from app.httpcache import cache_key, new_generation, pack_page, query_key, unpack_page
+from app.httpcache import (
+    LIVE_GENERATION_KEY,
+    cache_key,
+    current_generation,
+    new_generation,
+    pack_page,
+    query_key,
+    unpack_page,
+)
 
 P = ParamSpec("P")
 _DIRTY = "vigil_pagecache_dirty"
+_LIVE_DIRTY = "vigil_pagecache_live_dirty"
 _IGNORED = "vigil_pagecache_ignored"
+_LIVE = "vigil_pagecache_live"
 _CANONICAL = "vigil_canonical_query"
+_MEMORY = "vigil_pages"
+# About 3 MB per worker: pages weigh 10-60 kB.
+PAGES_IN_MEMORY = 64
+PAGE_MEMORY_SECONDS = 5.0
 
 
 def set_canonical_query(*queries: str) -> None:
@@ -48,26 +65,54 @@ def ignore_models(app: Flask, *models: type[Any]) -> None:
     """Changes to rows of ``models`` leave the cached pages of ``app`` alone.
 
     For data no cached page shows, registered by the feature that owns it
-    (app.rsvp: an RSVP rush must not empty the page cache).
+    (app.rsvp: the mail outbox).
     """
-    known: tuple[type[Any], ...] = app.extensions.get(_IGNORED, ())
-    app.extensions[_IGNORED] = tuple(dict.fromkeys((*known, *models)))
+    _register(app, _IGNORED, models)
+
+
+def live_models(app: Flask, *models: type[Any]) -> None:
+    """Changes to rows of ``models`` renew only the *live* pages (``cached_live_page``).
+
+    For data that changes often and shows only there (app.rsvp: the counts of an
+    event page): an RSVP rush must not empty the rest of the page cache.
+    """
+    _register(app, _LIVE, models)
+
+
+def live_data_written() -> None:
+    """Say that this transaction wrote rows of live models with SQL statements.
+
+    ``live_models`` sees only rows written through the ORM session; the RSVP insert
+    of a rush is a single statement (app.rsvp.services).
+    """
+    db.session.info[_LIVE_DIRTY] = True
+
+
+def _register(app: Flask, name: str, models: tuple[type[Any], ...]) -> None:
+    known: tuple[type[Any], ...] = app.extensions.get(name, ())
+    app.extensions[name] = tuple(dict.fromkeys((*known, *models)))
 
 
 def _mark_dirty(session_: Session, *_args: Any) -> None:
-    changed = (*session_.new, *session_.dirty, *session_.deleted)
     not_shown: tuple[type[Any], ...] = current_app.extensions.get(_IGNORED, ())
-    if any(not isinstance(obj, not_shown) for obj in changed):
-        session_.info[_DIRTY] = True
+    live: tuple[type[Any], ...] = current_app.extensions.get(_LIVE, ())
+    for obj in (*session_.new, *session_.dirty, *session_.deleted):
+        if isinstance(obj, live):
+            session_.info[_LIVE_DIRTY] = True
+        elif not isinstance(obj, not_shown):
+            session_.info[_DIRTY] = True
 
 
 def _after_commit(session_: Session) -> None:
     if session_.info.pop(_DIRTY, False):
         new_generation()
+    if session_.info.pop(_LIVE_DIRTY, False):
+        new_generation(LIVE_GENERATION_KEY)
 
 
 def _after_rollback(session_: Session, _previous_transaction: Any) -> None:
     session_.info.pop(_DIRTY, None)
+    session_.info.pop(_LIVE_DIRTY, None)
 
 
 def _cacheable() -> bool:
@@ -77,14 +122,38 @@ def _cacheable() -> bool:
 
 def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
     """Serve ``view``'s 200 HTML from the cache for anonymous visitors."""
+    return _caching(view, query_matters=True, live=False)
 
+
+def cached_live_page(view: Callable[P, Any]) -> Callable[P, Any]:
+    """``cached_page`` for a page that shows RSVP counts and reads no query string.
+
+    Kept under the live generation too (``live_models``), so a count is never older
+    than ``GENERATION_RECHECK`` (app.httpcache) in any worker, and a worker builds it
+    at most once a second however fast RSVPs come. Any query string (a messenger's
+    ``?fbclid=…``) gets the page as without one: an event page shared to thousands at
+    once is built once, whatever links they followed.
+    """
+    return _caching(view, query_matters=False, live=True)
+
+
+def _caching(view: Callable[P, Any], query_matters: bool, live: bool) -> Callable[P, Any]:
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         if not _cacheable():
             return view(*args, **kwargs)
-        query = query_key(request.query_string.decode("utf-8", "replace"))
-        key = cache_key("page", f"{request.path}?{query}")
-        cached = unpack_page(cache.get(key))
+        raw = request.query_string.decode("utf-8", "replace") if query_matters else ""
+        query = query_key(raw)
+        name = f"{request.path}?{query}"
+        if live:
+            name = f"{current_generation(LIVE_GENERATION_KEY)}:{name}"
+        key = cache_key("page", name)
+        memory: _Memory = current_app.extensions[_MEMORY]
+        cached = memory.get(key)
+        if cached is None:
+            cached = unpack_page(cache.get(key))
+            if cached is not None:
+                memory.put(key, cached)
         if cached is not None:
             return cached
         if query:
@@ -98,13 +167,50 @@ def cached_page(view: Callable[P, Any]) -> Callable[P, Any]:
         canonical = not query or query in g.get(_CANONICAL, ())
         if isinstance(result, str) and not session and canonical:
             cache.set(key, pack_page(result))
+            memory.put(key, result)
         return result
 
     return wrapper
 
 
+class _Memory:
+    """A worker's copies of its last ``size`` pages, each kept ``seconds`` at most.
+
+    A page asked for again (the shared event page of a rush) costs no round trip to
+    the cache. A key names the generation, so a copy never outlives a change; the
+    time bound keeps what changes without a new generation (dates that pass) within
+    ``PAGE_CACHE_SECONDS`` + ``seconds`` of the truth.
+    """
+
+    def __init__(self, size: int, seconds: float) -> None:
+        self.size, self.seconds = size, seconds
+        self.pages: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self.lock = threading.Lock()  # gunicorn's workers have one thread; `flask run` not
+
+    def get(self, key: str) -> str | None:
+        entry = self.pages.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, page: str) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.pages[key] = (time.monotonic() + self.seconds, page)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
 def init_app(app: Flask) -> None:
-    """Replace the generation (app.httpcache) after every commit that changed something."""
+    """Replace the generation (app.httpcache) after every commit that changed something.
+
+    Each worker also keeps its last ``PAGES_IN_MEMORY`` pages: a page asked for again
+    (the shared event page of a rush) costs no round trip to the cache.
+    """
+    size = PAGES_IN_MEMORY if app.config["PAGE_CACHE_SECONDS"] else 0
+    app.extensions[_MEMORY] = _Memory(size, PAGE_MEMORY_SECONDS)
     target = db.session
     if not event.contains(target, "before_flush", _mark_dirty):
         event.listen(target, "before_flush", _mark_dirty)

@@ -19,7 +19,7 @@ from app.events.queries import (
     upcoming_occurrences,
 )
 from app.markdown import render_markdown
-from app.pagecache import cached_page
+from app.pagecache import cached_live_page, cached_page
 from app.venues.countries import country_name, place_line
 
 
@@ -41,6 +41,7 @@ DATES_ON_EVENT_PAGE = 12
 
 
 @bp.get("/events/<slug>/dates")
+@cached_live_page
 def dates(slug: str) -> str:
     """Every date of an event (a series has up to a year of them), in venue time."""
     viewer = current_user if current_user.is_authenticated else None
@@ -51,10 +52,12 @@ def dates(slug: str) -> str:
 
 
 @bp.get("/events/<slug>")
+@cached_live_page
 def show(slug: str) -> str:
     """One event: when (venue time), where, what, who organizes it, its status.
 
     Other features add their parts (venue map, add to calendar, RSVP) as panels.
+    Cached for anonymous visitors: the page a rush opens (app.pagecache).
     """
     viewer = current_user if current_user.is_authenticated else None
     event = get_public_event_or_404(slug, viewer)

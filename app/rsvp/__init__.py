@@ -23,10 +23,12 @@ def init_app(app: Flask) -> None:
 
     Connects the receivers of event signals, mails queued notices once their
     transaction has committed, puts the RSVP box on event pages and links the
-    organizer's pages of an event to its RSVP list. RSVPs and notices show on no
-    cached page: writing them leaves the page cache alone.
+    organizer's pages of an event to its RSVP list. RSVP counts show only on the live
+    pages (event pages) and notices on none: an RSVP rush leaves the rest of the page
+    cache alone.
     """
     receivers.connect()
     notices.init_app(app)
     panels.register(app)
-    pagecache.ignore_models(app, Rsvp, OutboxMessage)
+    pagecache.live_models(app, Rsvp)
+    pagecache.ignore_models(app, OutboxMessage)

@@ -12,9 +12,19 @@ from app.rsvp.queries import rsvp_panel
 
 
 def _event_page(page: EventPage) -> dict[str, Markup]:
-    """The count (unless hidden) and the form, or why the event takes no RSVPs."""
+    """The count (unless hidden) and the form, or why the event takes no RSVPs.
+
+    The page is the same for every anonymous visitor and cached (app.pagecache), so
+    its form carries no CSRF token: a script fetches the visitor's own when the form
+    is used, and a form sent without one comes back with it (app.rsvp.views.create).
+    """
+    panel = rsvp_panel(page.event)
     section = macro("rsvp/_panel.html", "rsvp_section")
-    return {"after_description": section(page.event, rsvp_panel(page.event), RsvpForm())}
+    form = RsvpForm(meta={"csrf": False})
+    slots = {"after_description": section(page.event, panel, form)}
+    if panel.is_open:
+        slots["scripts"] = macro("rsvp/_form.html", "token_script")()
+    return slots
 
 
 def register(app: Flask) -> None:

@@ -30,6 +30,7 @@ from app.db import Base
 from app.extensions import db
 from app.models import Event, EventStatus, Occurrence
 from app.models.rsvp import OutboxMessage, Rsvp, RsvpStatus
+from app.pagecache import live_data_written
 from app.rsvp import notices
 from app.rsvp.queries import (
     RsvpClosedReason,
@@ -271,6 +272,7 @@ def create_rsvp(
                 },
             ).one()
             stored.append(StoredDate(day, RsvpStatus(status), rsvp_id))
+        live_data_written()  # the event page's counts
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -12,15 +12,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
 from app.clock import now_utc
 from app.events.queries import get_public_event_or_404, is_slug, when_on
-from app.extensions import limiter
+from app.extensions import csrf, limiter
 from app.models import Event, OccurrenceSkip
 from app.models.rsvp import Rsvp
 from app.privacy import client_key_for
@@ -101,6 +111,11 @@ def create(slug: str) -> Response | tuple[str, int]:
     if not is_slug(slug):
         abort(404)
     form = RsvpForm()
+    try:
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect()  # exempted from the check before every view: see _token_again
+    except CSRFError:
+        return _token_again(slug, form)
     if not form.validate_on_submit() or form.party_size_value is None:
         return _form_again(slug, form)
     email, mail_state = _admitted(form.notice_email)
@@ -165,6 +180,36 @@ def _form_again(slug: str, form: RsvpForm) -> tuple[str, int]:
         "rsvp/form.html", event=event, place=_place(event), form=form, panel=rsvp_panel(event)
     )
     return page, 422
+
+
+def _token_again(slug: str, form: RsvpForm) -> tuple[str, int]:
+    """The form again, as sent, with the visitor's token, recording nothing (400).
+
+    The event page is cached and shared, so its form has no token of its own
+    (app.rsvp.panels); its script fetches one from ``token``. Without that script, or
+    from another site, the form comes back here with a token only this visitor's
+    browser can read: one more press sends it.
+    """
+    event = _event_taking_rsvps_or_abort(slug)
+    notice = _("Your RSVP is not recorded yet. Check it and press the button again to send it.")
+    page = render_template(
+        "rsvp/form.html",
+        event=event,
+        place=_place(event),
+        form=form,
+        panel=rsvp_panel(event),
+        notice=notice,
+    )
+    return page, 400
+
+
+csrf.exempt(create)
+
+
+@bp.get("/rsvp/token")
+def token() -> Response:
+    """A CSRF token for this visitor, for the RSVP form of a cached event page."""
+    return jsonify(csrf_token=generate_csrf())
 
 
 def _explain_refusal(slug: str, refusal: RsvpClosedError | RsvpNotFoundError) -> NoReturn:

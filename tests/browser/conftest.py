@@ -474,8 +474,14 @@ def _watch(page: Page, log: BrowserLog) -> None:
 
 
 @pytest.fixture
-def context(browser: Browser, site: Site, browser_log: BrowserLog) -> Iterator[BrowserContext]:
-    """A fresh browser profile that cannot reach anything but the local server."""
+def context(
+    browser: Browser, site: Site, browser_log: BrowserLog, request: pytest.FixtureRequest
+) -> Iterator[BrowserContext]:
+    """A fresh browser profile that cannot reach anything but the local server.
+
+    Indirect parameters are more options of the profile, e.g.
+    ``{"java_script_enabled": False}``.
+    """
 
     def route(route: Route, request: Request) -> None:
         if urlsplit(request.url).hostname == LOOPBACK:
@@ -490,6 +496,7 @@ def context(browser: Browser, site: Site, browser_log: BrowserLog) -> Iterator[B
         # Far from every venue: pages must show venue time, not the browser's.
         timezone_id="Pacific/Auckland",
         viewport={"width": 1280, "height": 800},
+        **getattr(request, "param", {}),
     )
     # Everything here is local and small: fail in seconds, not after 30.
     context.set_default_timeout(10_000)
