@@ -24,7 +24,8 @@ page cache (app.pagecache), so a rule is right everywhere at once (STYLE.md rule
   gzip and unpacked for the others; ``Vary`` names Accept-Encoding then, and
   Accept-Language for documents in the page language (their keys hold it).
 - **Recent documents.** Each worker keeps its last few documents of a kind, so a
-  repeated request need not fetch a few hundred kilobytes from Redis.
+  repeated request need not fetch a few hundred kilobytes from Redis, and its last
+  aliases, so a repeated request (a 304 above all) needs no round trip at all.
 - **Bounded.** Only a request whose query string holds exactly its canonical filters
   (in any order) gets an alias or a cached page; other spellings (unknown parameters,
   ``?junk=1``) are answered from the canonical entry and store nothing. Builds are
@@ -42,6 +43,7 @@ import hashlib
 import json
 import re
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -60,6 +62,8 @@ GENERATION_KEY = "page-generation"
 # The generation of what changes often and shows only on some pages (RSVP counts:
 # app.pagecache, "live" pages).
 LIVE_GENERATION_KEY = "live-generation"
+# A few hundred bytes each: the polled feeds, the map's data in a few languages.
+ALIASES_IN_MEMORY = 512
 # How long a worker trusts its copy of a generation before asking the cache again.
 GENERATION_RECHECK = 1.0
 
@@ -197,7 +201,12 @@ def serve(kind: Kind, source: Source, headers: Mapping[str, str] | None = None) 
     version = _version(kind.period, kind.language)
     query = query_key(request.query_string.decode("utf-8", "replace"))
     alias = f"{kind.name}-raw:{version}:{request.path}?{query}"
-    known = _unpack_validators(cache.get(alias))
+    aliases: _Aliases = current_app.extensions["vigil_aliases"]
+    known = aliases.get(alias)
+    if known is None:
+        known = _unpack_validators(cache.get(alias))
+        if known is not None:
+            aliases.put(alias, known)
     document: Document | None = None
     canonical: str | None = None
     if known is not None:
@@ -223,6 +232,7 @@ def serve(kind: Kind, source: Source, headers: Mapping[str, str] | None = None) 
         is_canonical = canonical is None or query in ("", query_key(canonical))
         if known != validators and is_canonical:
             cache.set(alias, _pack_validators(validators), timeout=kind.seconds)
+            aliases.put(alias, validators)
     _recent(kind).put(key, document)
     return respond(kind, document, headers)
 
@@ -450,6 +460,30 @@ class Recent:
             self.entries.popitem(last=False)
 
 
+class _Aliases:
+    """A worker's copies of the last aliases it read or wrote, by alias key.
+
+    An alias' key names the generation, so a copy is never out of date: a repeated
+    request (a calendar app polling, a map reloaded) is answered, 304 included, with
+    no round trip to the shared cache.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, _Validators] = OrderedDict()
+        self.lock = threading.Lock()  # gunicorn's workers have one thread; `flask run` not
+
+    def get(self, key: str) -> _Validators | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, validators: _Validators) -> None:
+        with self.lock:
+            self.entries[key] = validators
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
 def _recent(kind: Kind) -> Recent:
     memories: dict[str, Recent] = current_app.extensions["vigil_recent"]
     memory = memories.get(kind.name)
@@ -462,3 +496,4 @@ def init_app(app: Flask) -> None:
     """Give ``app`` its view of the generations and its workers' recent documents."""
     app.extensions["vigil_generation"] = {}
     app.extensions["vigil_recent"] = {}
+    app.extensions["vigil_aliases"] = _Aliases(ALIASES_IN_MEMORY)
