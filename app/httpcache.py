@@ -291,10 +291,13 @@ def _response(
     response.headers["Cache-Control"] = kind.cache_control
     if headers:
         response.headers.update(headers)
-    if kind.gzip_level is not None:
-        response.vary.add("Accept-Encoding")
-    if kind.language:
-        response.vary.add("Accept-Language")
+    # Written as text: Response.vary parses the header into a set and quotes it back.
+    vary = [
+        *(("Accept-Encoding",) if kind.gzip_level is not None else ()),
+        *(("Accept-Language",) if kind.language else ()),
+    ]
+    if vary:
+        response.headers["Vary"] = ", ".join(vary)
     return response
 
 
