@@ -9,8 +9,8 @@ handed to others. There they get an empty session that is never saved.
 
 from __future__ import annotations
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 COOKIELESS_PREFIXES = ("/api/", "/embed/")
 
@@ -58,6 +58,14 @@ class SessionInterface(SecureCookieSessionInterface):
             # (key derivation included) before finding that out.
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if not session and not session.modified:
+            # Nothing to write. Flask would still add "Vary: Cookie" for a session that
+            # was looked at (by parsing and rewriting the header); every answer has it
+            # already (app.web).
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:
