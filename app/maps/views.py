@@ -1,4 +1,5 @@
-"""The public map (/map), its markers (/events.geojson) and the offline city labels.
+"""The public map (/map), its markers (/events.geojson), each place's events
+(/venues/<id>/events.json) and the offline city labels.
 
 What the documents hold and how they are cached: app.maps.documents, app.httpcache.
 """
@@ -20,8 +21,10 @@ from app.maps.documents import (
     MAP_SCRIPT,
     MARKERS,
     PLACES,
+    VENUE_EVENTS,
     VENUE_SCRIPT,
     Markers,
+    VenueEvents,
     map_script_document,
     places_document,
     venue_script_document,
@@ -61,12 +64,24 @@ def index() -> str:
 
 @bp.get("/events.geojson")
 def events_geojson() -> Response:
-    """Public events with a position, one Point each, filtered like /map (plus bbox).
+    """Places with public events, one Point each with its count and first events,
+    filtered like /map (plus bbox).
 
     Built once per data change, hour, language and filter set; a repeated request
     needs neither the filters nor SQL, a 304 not even the document.
     """
     return serve(MARKERS, Markers())
+
+
+# Ids are PostgreSQL integers: a larger number is no venue (404), never an overflow (500).
+@bp.get("/venues/<int(max=2147483647):venue_id>/events.json")
+def venue_events(venue_id: int) -> Response:
+    """The public events at one place of the map, filtered like /events.geojson.
+
+    What a popup's "show all" fetches: cached like the markers (app.maps.documents);
+    404 for a venue the map cannot show, 400 for invalid filters.
+    """
+    return serve(VENUE_EVENTS, VenueEvents(venue_id))
 
 
 @bp.get("/events/<slug>/map.js")
