@@ -7,6 +7,7 @@ What the documents hold and how they are cached: app.maps.documents, app.httpcac
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
@@ -73,15 +74,23 @@ def events_geojson() -> Response:
     return serve(MARKERS, Markers())
 
 
+# A venue id as we write it. Werkzeug's int converter also takes "0007" and Arabic-Indic
+# digits: each spelling would be an entry of the cache of its own (app.httpcache aliases).
+_VENUE_ID = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
 # Ids are PostgreSQL integers: a larger number is no venue (404), never an overflow (500).
-@bp.get("/venues/<int(max=2147483647):venue_id>/events.json")
-def venue_events(venue_id: int) -> Response:
+_VENUE_ID_MAX = 2**31 - 1
+
+
+@bp.get("/venues/<venue_id>/events.json")
+def venue_events(venue_id: str) -> Response:
     """The public events at one place of the map, filtered like /events.geojson.
 
     What a popup's "show all" fetches: cached like the markers (app.maps.documents);
     404 for a venue the map cannot show, 400 for invalid filters.
     """
-    return serve(VENUE_EVENTS, VenueEvents(venue_id))
+    if _VENUE_ID.fullmatch(venue_id) is None or int(venue_id) > _VENUE_ID_MAX:
+        abort(404, description=_("There is no such place on the map."))
+    return serve(VENUE_EVENTS, VenueEvents(int(venue_id)))
 
 
 @bp.get("/events/<slug>/map.js")
