@@ -1,12 +1,12 @@
 """Map benchmark: ``/map`` and ``/events.geojson`` at 10,000 events, as ratios against hello.
 
 ``/map`` is a small page whatever the number of events; its script fetches the markers
-from ``/events.geojson`` (one feature per place), kept gzipped in the page cache with a strong ETag until the
-next data change. Measured: the sizes; the GeoJSON built fresh over HTTP after the start
-(and, at the end, after each of ``--fresh-rounds`` new events); with wrk, hello (first),
-``/map``, the GeoJSON from the cache (200, gzip) and revalidated (304), hello (last);
-in-process, SQL and times with the cache off and on (``--grow``: at twice the events).
-See bench/README.md; ``--help`` for the options.
+from ``/events.geojson`` (one per place), kept gzipped in the page cache with a strong
+ETag until the next data change. Measured: the sizes; the GeoJSON built fresh over HTTP
+after the start (and, at the end, after each of ``--fresh-rounds`` new events); with
+wrk, hello (first), ``/map``, the GeoJSON from the cache (200, gzip) and revalidated
+(304), hello (last); in-process, SQL and times with the cache off and on (``--grow``:
+at twice the events). See bench/README.md; ``--help`` for the options.
 """
 
 from __future__ import annotations
