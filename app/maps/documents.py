@@ -35,7 +35,8 @@ MARKERS = Kind(
     gzip_level=6,
     recent=8,
 )
-# One place's events, for its popup's "show all": as the markers, one per place and filters.
+# One place's events, for its popup's "show all": cached as the markers are, one document
+# per place, filter set, hour and language.
 VENUE_EVENTS = Kind(
     name="venue-events",
     content_type="application/json",
@@ -107,7 +108,12 @@ class VenueEvents:
         return read_filters(MapFilterForm)
 
     def canonical(self) -> str:
-        """The filters in one spelling (400 if any is invalid); the path names the venue."""
+        """The venue and the filters in one spelling; 400 if a filter is invalid.
+
+        A filtered request gets no alias (app.httpcache: only a query string that is
+        this spelling does), so it reads its filters each time; the unfiltered list,
+        which popups on the plain /map fetch, gets one.
+        """
         return urlencode({"venue": self.venue_id, **self.form.canonical_args()})
 
     def build(self) -> Built:

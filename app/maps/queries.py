@@ -38,31 +38,28 @@ class Place:
     distance_km: float | None = None
 
 
-def _on_the_map(filters: EventFilters, bbox: BBox | None) -> Select[Occurrence, Event, Venue]:
-    """Public events matching the filters at venues with a position (inside ``bbox``),
-    each once, at its next matching date; near's bounding box, not yet its circle."""
+def _positioned(filters: EventFilters, bbox: BBox | None) -> Select[Occurrence, Event, Venue]:
+    """Public events matching ``filters`` at venues with a position (inside ``bbox``),
+    each once, at its next matching date (app.events.queries.next_dates_query)."""
     query = next_dates_query(filters).where(
         Venue.latitude.is_not(None), Venue.longitude.is_not(None)
     )
-    if bbox is not None:
-        query = within_box(query, bbox)
-    if filters.near is not None:
-        query = around(query, filters.near)
-    return query
+    return within_box(query, bbox) if bbox is not None else query
+
+
+def _around(filters: EventFilters, bbox: BBox | None) -> Select[Occurrence, Event, Venue]:
+    """``_positioned``, inside the bounding box of ``filters.near`` (not yet its circle)."""
+    query = _positioned(filters, bbox)
+    return around(query, filters.near) if filters.near is not None else query
 
 
 def map_listings(filters: EventFilters, bbox: BBox | None = None) -> list[Listing]:
     """Public events matching ``filters`` that have a position, each with its next date.
 
-    One query whatever the number of events (app.events.queries.next_dates_query).
-    Soonest first, or nearest first with ``filters.near``.
+    One query whatever the number of events. Soonest first, or nearest first with
+    ``filters.near`` (the list beside /map's markers).
     """
-    query = next_dates_query(filters).where(
-        Venue.latitude.is_not(None), Venue.longitude.is_not(None)
-    )
-    if bbox is not None:
-        query = within_box(query, bbox)
-    return listings_of(query, filters.near)
+    return listings_of(_positioned(filters, bbox), filters.near)
 
 
 def map_places(filters: EventFilters, bbox: BBox | None = None) -> list[Place]:
@@ -76,7 +73,7 @@ def map_places(filters: EventFilters, bbox: BBox | None = None) -> list[Place]:
     """
     cancelled = case((Event.status == EventStatus.CANCELLED, 1), else_=0)
     ranked = (
-        _on_the_map(filters, bbox)
+        _around(filters, bbox)
         .with_only_columns(
             Occurrence.id.label("occurrence_id"),
             func.row_number()
@@ -140,7 +137,7 @@ def venue_listings(
             return [], 0
     total = func.count().over().label("total")
     rows = db.session.execute(
-        _on_the_map(filters, bbox)
+        _around(filters, bbox)
         .where(Venue.id == venue.id)
         .add_columns(total)
         .order_by(Occurrence.starts_at, Occurrence.id)

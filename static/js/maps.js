@@ -209,6 +209,11 @@
             if (popup) {
               popup.setContent(popupContent(marker, frame));
               popup.update();
+              // Keyboard users go on where the list grew: the first event just loaded.
+              var links = popup.getElement().querySelectorAll(".venue-events a");
+              if (links[properties.events.length]) {
+                links[properties.events.length].focus();
+              }
             }
           })
           .catch(function (error) {

@@ -266,6 +266,8 @@ def test_a_places_popup_lists_its_events_and_show_all_loads_the_rest(
     items.nth(count - 1).wait_for()
     assert items.count() == count
     assert popup.locator("button.show-all").count() == 0
+    # The keyboard goes on at the first event just loaded.
+    assert page.evaluate("() => document.activeElement.textContent") == HOSTILE_TITLES[2]
     links = {
         item.locator("a").text_content(): item.locator("a").get_attribute("href")
         for item in items.all()
