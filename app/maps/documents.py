@@ -1,9 +1,10 @@
-"""What /events.geojson, /map/places.json and the venue map scripts serve, and how
-it is cached (app.httpcache).
+"""What /events.geojson, /venues/<id>/events.json, /map/places.json and the venue map
+scripts serve, and how it is cached (app.httpcache).
 
-The markers are built once per data change, hour (events drop off once over),
-language and filter set, kept gzipped, and each worker keeps the last few; the city
-labels are built once per process; a venue map's script is validated, not cached.
+The markers (one per place) and each place's events are built once per data change,
+hour (events drop off once over), language and filter set, kept gzipped, and each
+worker keeps the last few; the city labels are built once per process; a venue map's
+script is validated, not cached.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from app.events.filters import read_filters
 from app.extensions import limiter
 from app.httpcache import Built, Document, Kind, make_document
 from app.maps.forms import MapFilterForm
-from app.maps.geojson import feature_collection
-from app.maps.queries import map_listings
+from app.maps.geojson import feature_collection, venue_events
+from app.maps.queries import get_mapped_venue_or_404, map_places, venue_listings
 from app.maps.rendering import RenderedMap
 from app.venues.places import labelled_cities
 
@@ -34,6 +35,20 @@ MARKERS = Kind(
     gzip_level=6,
     recent=8,
 )
+# One place's events, for its popup's "show all": cached as the markers are, one document
+# per place, filter set, hour and language.
+VENUE_EVENTS = Kind(
+    name="venue-events",
+    content_type="application/json",
+    cache_control="public, max-age=60",
+    period="%Y%m%d%H",
+    seconds=3600,
+    gzip_level=6,
+    recent=16,
+)
+# Filters that choose places, not the events of a place already on the map: a place's
+# events_url leaves them out, so every view of the map shares its documents.
+_PLACE_ONLY = ("bbox", "near", "radius_km")
 # Drafts are visible to their organizer only; an event may move: ask each time.
 VENUE_SCRIPT = Kind(
     name="venue-script",
@@ -70,13 +85,46 @@ class Markers:
         return urlencode(self.form.canonical_args())
 
     def build(self) -> Built:
-        """Query and encode the document: up to seconds for 10,000 events, so rate limited.
+        """Query and encode the document: a query over every matching event, so rate limited.
 
         Only requests the cache cannot answer count: a client varying bbox or dates
         to force builds is stopped (429), a visitor reloading the map never is.
         """
         with limiter.limit(lambda: current_app.config["MAP_BUILD_RATE_LIMIT"]):
-            return Built(feature_collection(map_listings(self.form.filters(), self.form.area)))
+            places = map_places(self.form.filters(), self.form.area)
+            args = self.form.canonical_args()
+            events_args = {k: v for k, v in args.items() if k not in _PLACE_ONLY}
+            return Built(feature_collection(places, events_args))
+
+
+class VenueEvents:
+    """/venues/<id>/events.json with this request's filters (an ``app.httpcache.Source``)."""
+
+    def __init__(self, venue_id: int) -> None:
+        self.venue_id = venue_id
+
+    @cached_property
+    def form(self) -> MapFilterForm:
+        return read_filters(MapFilterForm)
+
+    def canonical(self) -> str:
+        """The venue and the filters in one spelling; 400 if a filter is invalid.
+
+        A filtered request gets no alias (app.httpcache: only a query string that is
+        this spelling does), so it reads its filters each time; the unfiltered list,
+        which popups on the plain /map fetch, gets one.
+        """
+        return urlencode({"venue": self.venue_id, **self.form.canonical_args()})
+
+    def build(self) -> Built:
+        """The venue's events (404 for a venue the map cannot show), rate limited like the
+        markers' builds but counted apart: opening popups must not stop the map loading."""
+        with limiter.limit(
+            lambda: current_app.config["MAP_BUILD_RATE_LIMIT"], scope="map-venue-build"
+        ):
+            venue = get_mapped_venue_or_404(self.venue_id)
+            listings, total = venue_listings(venue, self.form.filters(), self.form.area)
+            return Built(venue_events(venue, listings, total))
 
 
 @memoize

@@ -1,4 +1,5 @@
-"""The public map (/map), its markers (/events.geojson) and the offline city labels.
+"""The public map (/map), its markers (/events.geojson), each place's events
+(/venues/<id>/events.json) and the offline city labels.
 
 What the documents hold and how they are cached: app.maps.documents, app.httpcache.
 """
@@ -6,6 +7,7 @@ What the documents hold and how they are cached: app.maps.documents, app.httpcac
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
@@ -20,8 +22,10 @@ from app.maps.documents import (
     MAP_SCRIPT,
     MARKERS,
     PLACES,
+    VENUE_EVENTS,
     VENUE_SCRIPT,
     Markers,
+    VenueEvents,
     map_script_document,
     places_document,
     venue_script_document,
@@ -61,12 +65,32 @@ def index() -> str:
 
 @bp.get("/events.geojson")
 def events_geojson() -> Response:
-    """Public events with a position, one Point each, filtered like /map (plus bbox).
+    """Places with public events, one Point each with its count and first events,
+    filtered like /map (plus bbox).
 
     Built once per data change, hour, language and filter set; a repeated request
     needs neither the filters nor SQL, a 304 not even the document.
     """
     return serve(MARKERS, Markers())
+
+
+# A venue id as we write it. Werkzeug's int converter also takes "0007" and Arabic-Indic
+# digits: each spelling would be an entry of the cache of its own (app.httpcache aliases).
+_VENUE_ID = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
+# Ids are PostgreSQL integers: a larger number is no venue (404), never an overflow (500).
+_VENUE_ID_MAX = 2**31 - 1
+
+
+@bp.get("/venues/<venue_id>/events.json")
+def venue_events(venue_id: str) -> Response:
+    """The public events at one place of the map, filtered like /events.geojson.
+
+    What a popup's "show all" fetches: cached like the markers (app.maps.documents);
+    404 for a venue the map cannot show, 400 for invalid filters.
+    """
+    if _VENUE_ID.fullmatch(venue_id) is None or int(venue_id) > _VENUE_ID_MAX:
+        abort(404, description=_("There is no such place on the map."))
+    return serve(VENUE_EVENTS, VenueEvents(int(venue_id)))
 
 
 @bp.get("/events/<slug>/map.js")

@@ -1,7 +1,8 @@
 // Everything on our maps that folium does not render: the offline base layer
 // (Natural Earth outlines and GeoNames city labels), the operator's optional
-// street tiles behind a consent notice, the markers of /events.geojson with
-// their popups, the "use my location" button and the organizer's point picker.
+// street tiles behind a consent notice, the markers of /events.geojson (one per
+// place) with popups that list the place's events, the "use my location" button
+// and the organizer's point picker.
 //
 // Event text is only ever set with textContent, never as HTML: titles are
 // written by anyone with an organizer account (design/security.md §3.1).
@@ -147,58 +148,145 @@
     });
   }
 
-  // --- Event markers ----------------------------------------------------------
+  // --- Event markers: one per place ---------------------------------------------
 
-  function popupContent(properties, frame) {
-    var box = document.createElement("div");
-    box.className = "map-popup";
-    var title = document.createElement("h3");
-    title.dir = "auto";
-    var link = text("a", properties.title);
-    link.href = properties.url;
-    title.appendChild(link);
-    box.appendChild(title);
-    if (properties.cancelled) {
-      box.appendChild(text("p", frame.dataset.labelCancelled, "badge badge-cancelled"));
+  // A place's events as a list: title (a link to its page), cancelled badge, kind and time.
+  function eventList(events, frame) {
+    var list = text("ol", "", "venue-events");
+    events.forEach(function (event) {
+      var item = text("li", "", event.cancelled ? "venue-event is-cancelled" : "venue-event");
+      item.dir = "auto";
+      var link = text("a", event.title);
+      link.href = event.url;
+      item.appendChild(link);
+      if (event.cancelled) {
+        item.appendChild(text("span", frame.dataset.labelCancelled, "badge badge-cancelled"));
+      }
+      item.appendChild(
+        filled("p", frame.dataset.labelEvent, { kind: event.kind_label, when: event.when }, "when")
+      );
+      list.appendChild(item);
+    });
+    return list;
+  }
+
+  // The popup of a place: its name, its first events, and "show all N" that fetches the
+  // rest from the place's own document (kept for the next time the popup opens).
+  function popupContent(marker, frame) {
+    var properties = marker.feature.properties;
+    var box = text("div", "", "map-popup");
+    var heading = filled("h3", frame.dataset.labelWhere, {
+      place: properties.venue,
+      city: properties.city,
+      country: properties.country,
+    });
+    heading.dir = "auto";
+    box.appendChild(heading);
+    var list = eventList(marker.allEvents || properties.events, frame);
+    box.appendChild(list);
+    var status = text("p", "", "popup-status");
+    status.setAttribute("role", "status");
+    if (marker.allEvents && marker.allEvents.length < marker.allCount) {
+      status.textContent = frame.dataset.labelShown
+        .replace("{shown}", marker.allEvents.length)
+        .replace("{n}", marker.allCount);
     }
-    box.appendChild(text("p", properties.when, "when"));
-    box.appendChild(
-      filled("p", frame.dataset.labelWhere, {
-        kind: properties.kind_label,
-        place: properties.venue,
-        city: properties.city,
-        country: properties.country,
-      }, "where")
-    );
-    var details = text("a", frame.dataset.labelDetails);
-    details.href = properties.url;
-    box.appendChild(details);
+    if (!marker.allEvents && properties.event_count > properties.events.length) {
+      var more = text(
+        "button",
+        frame.dataset.labelShowAll.replace("{n}", properties.event_count),
+        "show-all"
+      );
+      more.type = "button";
+      more.addEventListener("click", function () {
+        more.disabled = true;
+        status.textContent = frame.dataset.labelLoading;
+        getJson(properties.events_url)
+          .then(function (place) {
+            marker.allEvents = place.events;
+            marker.allCount = place.event_count;
+            var popup = marker.getPopup();
+            if (popup) {
+              popup.setContent(popupContent(marker, frame));
+              popup.update();
+              // Keyboard users go on where the list grew: the first event just loaded.
+              var links = popup.getElement().querySelectorAll(".venue-events a");
+              if (links[properties.events.length]) {
+                links[properties.events.length].focus();
+              }
+            }
+          })
+          .catch(function (error) {
+            more.disabled = false;
+            status.textContent = frame.dataset.labelError + " " + error.message;
+          });
+      });
+      box.appendChild(more);
+    }
+    box.appendChild(status);
     return box;
+  }
+
+  function sizeClass(count) {
+    return count < 10 ? "small" : count < 100 ? "medium" : "large";
+  }
+
+  // The marker of a place: a disc with its number of events, larger for more; grey
+  // when every one of them is cancelled.
+  function placeIcon(properties) {
+    var count = properties.event_count;
+    var size = sizeClass(count);
+    var cancelled = properties.cancelled_count === count ? " marker-cancelled" : "";
+    var diameter = { small: 28, medium: 34, large: 42 }[size];
+    return L.divIcon({
+      className: "place-marker place-marker-" + size + cancelled,
+      html: text("span", String(count)),
+      iconSize: [diameter, diameter],
+    });
+  }
+
+  // A cluster shows how many events its places hold, not how many places.
+  function clusterIcon(cluster) {
+    var total = cluster.getAllChildMarkers().reduce(function (sum, marker) {
+      return sum + marker.feature.properties.event_count;
+    }, 0);
+    var inner = text("div", "");
+    inner.appendChild(text("span", String(total)));
+    return L.divIcon({
+      className: "marker-cluster marker-cluster-" + sizeClass(total),
+      html: inner,
+      iconSize: [40, 40],
+    });
   }
 
   function addEvents(map, frame) {
     var cluster = window.marker_cluster_events;
     var status = document.querySelector(".map-status");
-    var cancelledIcon = new L.Icon.Default({ className: "marker-cancelled" });
+    cluster.options.iconCreateFunction = clusterIcon;
     getJson(frame.dataset.geojson)
       .then(function (collection) {
+        var events = 0;
         var markers = collection.features.map(function (feature) {
           var properties = feature.properties;
           var coordinates = feature.geometry.coordinates;
-          var options = { title: properties.title, alt: properties.title };
-          if (properties.cancelled) {
-            options.icon = cancelledIcon;
-          }
-          var marker = L.marker([coordinates[1], coordinates[0]], options);
+          events += properties.event_count;
+          var marker = L.marker([coordinates[1], coordinates[0]], {
+            icon: placeIcon(properties),
+            title: frame.dataset.labelPlace
+              .replace("{place}", properties.venue)
+              .replace("{n}", properties.event_count),
+          });
+          marker.feature = feature;
           marker.bindPopup(function () {
-            return popupContent(properties, frame);
+            return popupContent(marker, frame);
           });
           return marker;
         });
         cluster.addLayers(markers);
-        frame.dataset.loaded = String(markers.length);
+        frame.dataset.loadedPlaces = String(markers.length);
+        frame.dataset.loaded = String(events);
         if (status) {
-          status.textContent = frame.dataset.labelCount.replace("{n}", markers.length);
+          status.textContent = frame.dataset.labelCount.replace("{n}", events);
         }
       })
       .catch(function (error) {

@@ -1,5 +1,8 @@
 """The maps in Chromium (issue 5): markers, popups, near me, tiles only after consent.
 
+Issue 15: one marker per place showing its number of events; its popup lists the
+first three and "Show all N" fetches the rest from the place's own document.
+
 Everything is driven through real clicks and typing. The Leaflet objects folium
 creates (``window.map_vigil``, ``window.marker_cluster_events``) are only read:
 to know which cluster holds a marker before clicking it, where the map centre is,
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Occurrence, Venue
@@ -92,8 +95,26 @@ def _public_titles_with_position(site: Site) -> list[str]:
     return sorted(title for title, _, _ in _public_events_with_position(site))
 
 
+def _places_with_events(site: Site) -> dict[str, int]:
+    """How many public upcoming events each place with a position has, by its name."""
+    assert site.app is not None
+    with site.app.app_context():
+        rows = db.session.execute(
+            select(Venue.name, func.count(Event.id))
+            .join(Venue, Event.venue_id == Venue.id)
+            .where(
+                Event.status.in_(("published", "cancelled")),
+                Venue.latitude.is_not(None),
+                Event.occurrences.any(Occurrence.ends_at > datetime.now(UTC)),
+            )
+            .group_by(Venue.id, Venue.name)
+        ).all()
+        db.session.remove()
+    return {name: int(count) for name, count in rows}
+
+
 def _wait_for_markers(page: Page, frame: str = FRAME) -> int:
-    """How many markers the page's script loaded, once it has."""
+    """How many events the page's markers hold, once its script loaded them."""
     loaded = page.locator(f"{frame}[data-loaded]").get_attribute("data-loaded")
     assert loaded is not None
     assert loaded != "error", page.locator(".map-status").inner_text()
@@ -101,10 +122,9 @@ def _wait_for_markers(page: Page, frame: str = FRAME) -> int:
 
 
 def _shown_on_map(page: Page) -> int:
-    """Events drawn in the view: one per lone marker plus the number on each cluster."""
+    """Events drawn in the view: the number on each place's marker and on each cluster."""
     counts = page.locator(f"{FRAME} {EVENT_ICONS}").evaluate_all(
-        """icons => icons.map(icon => icon.classList.contains('marker-cluster')
-                                     ? Number(icon.textContent) : 1)"""
+        "icons => icons.map(icon => Number(icon.textContent))"
     )
     return sum(counts)
 
@@ -136,10 +156,10 @@ def _wait_for_stillness(page: Page) -> None:
     )
 
 
-# Marks what shows the marker titled `title` now: the marker itself, or its cluster.
-_TARGET = """title => {
+# Marks what shows the marker of the place named `name` now: the marker, or its cluster.
+_TARGET = """name => {
   const group = window.marker_cluster_events;
-  const marker = group.getLayers().find(layer => layer.options.title === title);
+  const marker = group.getLayers().find(layer => layer.feature.properties.venue === name);
   if (!marker) return 'missing';
   for (const old of document.querySelectorAll('[data-test-target]')) {
     old.removeAttribute('data-test-target');
@@ -151,19 +171,19 @@ _TARGET = """title => {
 }"""
 
 
-def _open_popup(page: Page, title: str) -> None:
-    """Click clusters (zooming in, then spiderfying) until the marker can be clicked."""
+def _open_popup(page: Page, place: str) -> None:
+    """Click clusters (zooming in, then spiderfying) until the place's marker can be clicked."""
     for _ in range(20):
         _wait_for_stillness(page)
-        target = page.evaluate(_TARGET, title)
-        assert target in {"marker", "cluster"}, f"{title!r} is {target}"
+        target = page.evaluate(_TARGET, place)
+        assert target in {"marker", "cluster"}, f"{place!r} is {target}"
         clicked = page.locator("[data-test-target]")
         if target == "marker":
             clicked.click()
             page.locator(POPUP).wait_for()
             return
         _settled(page, clicked.click)
-    pytest.fail(f"no marker for {title!r} after 20 clicks")
+    pytest.fail(f"no marker for {place!r} after 20 clicks")
 
 
 def _assert_nothing_injected(page: Page) -> None:
@@ -188,71 +208,116 @@ def _clean(page: Page, browser_log: BrowserLog, where: str) -> None:
 # --- /map ----------------------------------------------------------------------------
 
 
-def test_map_shows_a_marker_for_every_public_event_with_a_position(
+def test_map_shows_a_marker_for_every_place_with_public_events(
     page: Page, site: Site, browser_log: BrowserLog
 ) -> None:
     expected = _public_titles_with_position(site)
     assert {SAMPLE_TITLE, *HOSTILE_TITLES, CANCELLED_TITLE, HAMBURG_TITLE} <= set(expected)
     assert DRAFT_TITLE not in expected
     assert NO_POSITION_TITLE not in expected
+    places = _places_with_events(site)
+    assert places[BERLIN] >= 1 + len(HOSTILE_TITLES)
 
     page.goto("/map")
     loaded = _wait_for_markers(page)
     assert loaded == len(expected)
-    # The world view shows them all, as clusters and lone markers.
+    # The world view shows them all, as clusters and places, each with its number.
     assert _shown_on_map(page) == len(expected)
     assert page.locator(".map-status").inner_text() == f"Events on the map: {len(expected)}"
-    titles = page.evaluate("marker_cluster_events.getLayers().map(marker => marker.options.title)")
-    assert sorted(titles) == expected
+    shown = page.evaluate(
+        """marker_cluster_events.getLayers().map(marker => [
+             marker.feature.properties.venue,
+             Number(marker.options.icon.options.html.textContent)])"""
+    )
+    assert len(shown) == len(places)  # one marker per place
+    assert dict(shown) == places
     _clean(page, browser_log, "on /map")
 
 
-@pytest.mark.parametrize("title", HOSTILE_TITLES)
-def test_popup_shows_hostile_titles_as_text(
-    page: Page, site: Site, browser_log: BrowserLog, title: str
+def test_a_places_popup_lists_its_events_and_show_all_loads_the_rest(
+    page: Page, site: Site, browser_log: BrowserLog
 ) -> None:
-    _, slug = site.hostile[title]
+    """The embassy holds the sample vigil and the hostile titles, all at the same hour:
+    the popup lists three, "Show all" fetches the others from this site alone."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    count = _places_with_events(site)[BERLIN]
     page.goto("/map")
     _wait_for_markers(page)
-    _open_popup(page, title)
+    _open_popup(page, BERLIN)
+    marker = page.locator("[data-test-target]")
+    assert marker.inner_text() == str(count)
+    assert marker.get_attribute("title") == f"{BERLIN} (events: {count})"
 
     popup = page.locator(POPUP)
-    link = popup.locator("h3 > a")
-    assert link.text_content() == title
-    assert link.get_attribute("href") == f"/events/{slug}"
-    assert popup.locator("p.where").text_content() == f"Vigil · {BERLIN}, Berlin (DE)"
-    assert re.search(r"18:00.*CE", popup.locator("p.when").text_content() or "")
-    assert popup.get_by_role("link", name="Details").get_attribute("href") == f"/events/{slug}"
+    assert popup.locator("h3").text_content() == f"{BERLIN}, Berlin (DE)"
+    items = popup.locator("ol.venue-events > li")
+    assert items.count() == 3
+    first = items.first
+    assert first.locator("a").text_content() == SAMPLE_TITLE
+    assert first.locator("a").get_attribute("href") == f"/events/{site.sample_slug}"
+    assert re.fullmatch(r"Vigil · .*18:00.*CES?T", first.locator("p.when").text_content() or "")
+    show_all = popup.get_by_role("button", name=f"Show all {count}")
+    assert show_all.is_visible()
+
+    with page.expect_response(re.compile(r"/venues/[0-9]+/events\.json$")) as listed:
+        show_all.click()
+    assert listed.value.status == 200
+    items.nth(count - 1).wait_for()
+    assert items.count() == count
+    assert popup.locator("button.show-all").count() == 0
+    # The keyboard goes on at the first event just loaded.
+    assert page.evaluate("() => document.activeElement.textContent") == HOSTILE_TITLES[2]
+    links = {
+        item.locator("a").text_content(): item.locator("a").get_attribute("href")
+        for item in items.all()
+    }
+    for title in HOSTILE_TITLES:
+        _, slug = site.hostile[title]
+        assert links[title] == f"/events/{slug}"
     assert popup.locator(".badge-cancelled").count() == 0
-    # The marker's tooltip (title attribute) holds the same text.
-    assert page.locator("[data-test-target]").get_attribute("title") == title
+    # Reopened, the popup keeps the whole list without asking again.
+    fetched = len([url for url in requested if "/venues/" in url])
+    page.keyboard.press("Escape")
+    page.locator("[data-test-target]").click()
+    page.locator(POPUP).wait_for()
+    assert page.locator(f"{POPUP} ol.venue-events > li").count() == count
+    assert len([url for url in requested if "/venues/" in url]) == fetched == 1
+
     _assert_nothing_injected(page)
     assert browser_log.dialogs == []
-    _clean(page, browser_log, f"with the popup of {title!r}")
+    assert browser_log.outside_requests == []
+    foreign = [url for url in requested if not url.startswith(site.base_url + "/")]
+    assert foreign == []
+    _clean(page, browser_log, "with the embassy's popup, all of it")
 
 
-def test_cancelled_event_has_its_own_marker_and_a_badge(
+def test_a_place_whose_events_are_all_cancelled_has_its_own_marker_and_badges(
     page: Page, browser_log: BrowserLog
 ) -> None:
     page.goto("/map")
     _wait_for_markers(page)
-    _open_popup(page, CANCELLED_TITLE)
+    _open_popup(page, "Place de la République")
     assert "marker-cancelled" in (page.locator("[data-test-target]").get_attribute("class") or "")
-    popup = page.locator(POPUP)
-    assert popup.locator("h3 > a").text_content() == CANCELLED_TITLE
-    assert popup.locator("p.badge.badge-cancelled").text_content() == "Cancelled"
-    # Exactly the cancelled events have the cancelled icon (other browser test modules
-    # share the site and may cancel events of their own).
+    item = page.locator(f"{POPUP} ol.venue-events > li")
+    assert item.locator("a").text_content() == CANCELLED_TITLE
+    assert item.locator(".badge.badge-cancelled").text_content() == "Cancelled"
+    # Exactly the places whose events are all cancelled have the cancelled icon (other
+    # browser test modules share the site and may cancel events of their own).
     cancelled = page.evaluate(
         """() => marker_cluster_events.getLayers()
-                   .filter(m => (m.options.icon.options.className || '') === 'marker-cancelled')
-                   .map(m => m.options.title)"""
+                   .filter(m => m.options.icon.options.className.includes('marker-cancelled'))
+                   .map(m => m.feature.properties.venue)"""
     )
     features = page.evaluate("async () => (await (await fetch('/events.geojson')).json()).features")
-    expected = [f["properties"]["title"] for f in features if f["properties"]["cancelled"]]
-    assert CANCELLED_TITLE in cancelled
+    expected = [
+        f["properties"]["venue"]
+        for f in features
+        if f["properties"]["cancelled_count"] == f["properties"]["event_count"]
+    ]
+    assert "Place de la République" in cancelled
     assert sorted(cancelled) == sorted(expected)
-    assert len(features) > len(expected)  # and the published ones do not
+    assert len(features) > len(expected)  # and the others do not
     _clean(page, browser_log, "with the cancelled popup")
 
 
@@ -536,11 +601,14 @@ def test_persian_map_shows_markers_and_popups(
     assert str(len(expected)) in page.locator(".map-status").inner_text()
     assert page.locator(f"{FRAME} .leaflet-countries-pane path").count() > 150
 
-    _open_popup(page, persian)
+    _open_popup(page, BERLIN)
     popup = page.locator(POPUP)
-    assert popup.locator("h3 > a").text_content() == persian
+    popup.locator("button.show-all").click()
+    link = popup.locator("ol.venue-events > li a", has_text=persian)
+    link.wait_for()
+    assert link.text_content() == persian
     assert popup.evaluate("element => getComputedStyle(element).direction") == "rtl"
-    assert popup.locator("p.when").text_content()
+    assert popup.locator("p.when").first.text_content()
     # The popup stands above its marker, inside the map.
     marker_box = page.locator("[data-test-target]").bounding_box()
     popup_box = page.locator(f"{FRAME} .leaflet-popup").bounding_box()

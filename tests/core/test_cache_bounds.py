@@ -64,6 +64,8 @@ JUNK = {
     "feed-radius": "/calendar.ics?near=52.52,13.40&radius_km={r}",
     "geojson": "/events.geojson?junk={i}",
     "geojson-near": "/events.geojson?near=48.{i:04d},2.35",
+    "venue-events": "/venues/{venue}/events.json?junk={i}",
+    "venue-events-near": "/venues/{venue}/events.json?near=48.{i:04d},2.35",
     "page": "/events?junk={i}",
     "page-near": "/events?near=35.{i:04d},51.4",
     "page-near-canonical": "/events?near={lat:.2f},51.40",
@@ -91,20 +93,20 @@ def test_a_thousand_made_up_queries_add_a_bounded_number_of_entries(
     app: Flask, client: FlaskClient, event: Event, builds: list[str], name: str
 ) -> None:
     # The plain document is built and cached first, as a visitor would find it.
-    plain = JUNK[name].split("?")[0]
+    plain = JUNK[name].split("?")[0].format(venue=event.venue_id)
     assert client.get(plain).status_code == 200
     before = _entries(app)
     builds.clear()
     statuses: dict[int, int] = {}
     for i in range(REQUESTS):
-        url = JUNK[name].format(i=i, r=1 + i % 2000, lat=i / 100 - 5)
+        url = JUNK[name].format(i=i, r=1 + i % 2000, lat=i / 100 - 5, venue=event.venue_id)
         status = client.get(url).status_code
         statuses[status] = statuses.get(status, 0) + 1
     # Each answer is a build within the limit, a cached document or a 429.
     assert set(statuses) <= {200, 429}, statuses
     assert len(builds) <= BUILDS
     assert _entries(app) - before <= BOUND, (name, statuses)
-    if name in ("feed", "geojson"):
+    if name in ("feed", "geojson", "venue-events"):
         # Unknown parameters: every one is the cached plain document, nothing is built.
         assert statuses == {200: REQUESTS}
         assert builds == []

@@ -53,7 +53,8 @@ def test_the_page_and_the_map_show_the_kind_label_of_the_enum(client: FlaskClien
     assert label in page
     collection = json.loads(client.get("/events.geojson").get_data(as_text=True))
     [feature] = collection["features"]
-    assert (feature["properties"]["kind"], feature["properties"]["kind_label"]) == ("march", label)
+    [listed] = feature["properties"]["events"]
+    assert (listed["kind"], listed["kind_label"]) == ("march", label)
 
 
 @pytest.mark.parametrize("kind", list(EventKind))

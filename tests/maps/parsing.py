@@ -14,21 +14,12 @@ from urllib.parse import urlsplit
 from flask.testing import FlaskClient
 
 GEOJSON_TYPE = "application/geo+json"
-# What a marker may tell the world about an event (issue 5: public fields only).
-PUBLIC_PROPERTIES = frozenset(
-    {
-        "title",
-        "url",
-        "kind",
-        "kind_label",
-        "cancelled",
-        "starts_at",
-        "when",
-        "venue",
-        "city",
-        "country",
-    }
+# What a marker may tell the world about a place and its events (issue 5: public
+# fields only; issue 15: one marker per place, with its first events).
+PLACE_PROPERTIES = frozenset(
+    {"venue", "city", "country", "event_count", "cancelled_count", "events", "events_url"}
 )
+EVENT_FIELDS = frozenset({"title", "url", "kind", "kind_label", "cancelled", "starts_at", "when"})
 
 
 # --- /events.geojson ------------------------------------------------------------------------
@@ -53,8 +44,34 @@ def features(client: FlaskClient, query: str = "") -> list[dict[str, Any]]:
 
 
 def titles(client: FlaskClient, query: str = "") -> list[str]:
-    """Marker titles in the order of the document."""
-    return [feature["properties"]["title"] for feature in features(client, query)]
+    """Titles of the events the markers list, place by place, in the order of the document."""
+    return [event["title"] for event in listed_events(features(client, query))]
+
+
+def listed_events(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events the features list (each place's first few), in document order."""
+    return [event for feature in found for event in feature["properties"]["events"]]
+
+
+def event_properties(client: FlaskClient, query: str = "") -> dict[str, dict[str, Any]]:
+    """Each listed event's fields with its place's, by title."""
+    return {
+        event["title"]: {**event, "place": feature["properties"], "geometry": feature["geometry"]}
+        for feature in features(client, query)
+        for event in feature["properties"]["events"]
+    }
+
+
+def get_json(client: FlaskClient, url: str, **kwargs: Any) -> dict[str, Any]:
+    """The decoded JSON at ``url`` (must be a 200, gzip or not)."""
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, (url, response.get_data(as_text=True))
+    assert response.mimetype == "application/json"
+    body = response.data
+    if response.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    document: dict[str, Any] = json.loads(body)
+    return document
 
 
 # --- pages ----------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 Issue 5: a FeatureCollection of public fields only (no attendee data), the list's
 filters plus ``bbox``, "near" sorted by great-circle distance; NaN and
 out-of-range input refused with a 400, never a 500 (design/security.md decision 13).
+Issue 15: one Point per place, with its count of events and its first few. In the
+world of tests/maps/conftest.py each event is at a place of its own, so the listed
+titles, place by place, are the events in order; tests/maps/test_places.py groups.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from tests.browser.conftest import HOSTILE_TITLES
 from tests.conftest import DEFAULT_NOW
 from tests.factories import berlin_embassy, make_event
 from tests.maps.conftest import BY_START, World, one_more_event
-from tests.maps.parsing import PUBLIC_PROPERTIES, features, get_geojson, titles
+from tests.maps.parsing import (
+    EVENT_FIELDS,
+    PLACE_PROPERTIES,
+    event_properties,
+    features,
+    get_geojson,
+    titles,
+)
 
 BERLIN_CENTRE = (52.52437, 13.41053)  # GeoNames' "Berlin" (app/venues/data)
 # Text that folium or innerHTML would run, and text that must survive byte-exact.
@@ -46,14 +56,14 @@ def test_a_feature_collection_of_points(client: FlaskClient, world: World) -> No
     assert document["type"] == "FeatureCollection"
     assert len(document["features"]) == len(BY_START)
     for feature in document["features"]:
-        assert set(feature) == {"type", "geometry", "properties"}
+        assert set(feature) == {"type", "id", "geometry", "properties"}
         assert feature["type"] == "Feature"
         assert feature["geometry"]["type"] == "Point"
         assert len(feature["geometry"]["coordinates"]) == 2
 
 
 def test_coordinates_are_longitude_then_latitude(client: FlaskClient, world: World) -> None:
-    by_title = {f["properties"]["title"]: f["geometry"]["coordinates"] for f in features(client)}
+    by_title = {t: p["geometry"]["coordinates"] for t, p in event_properties(client).items()}
     for key in BY_START:
         venue = world.events[key].venue
         longitude, latitude = by_title[world.title(key)]
@@ -75,31 +85,54 @@ def test_coordinates_have_at_most_five_decimals(client: FlaskClient, world: Worl
 
 def test_properties_are_exactly_the_public_fields(client: FlaskClient, world: World) -> None:
     for feature in features(client):
-        assert set(feature["properties"]) == PUBLIC_PROPERTIES, feature["properties"]
+        assert set(feature["properties"]) == PLACE_PROPERTIES, feature["properties"]
+        for event in feature["properties"]["events"]:
+            assert set(event) == EVENT_FIELDS, event
     # distance_km only when "near" is given.
     for feature in features(client, "near=Berlin&radius_km=2000"):
-        assert set(feature["properties"]) == PUBLIC_PROPERTIES | {"distance_km"}
+        assert set(feature["properties"]) == PLACE_PROPERTIES | {"distance_km"}
 
 
 def test_property_values(client: FlaskClient, world: World) -> None:
-    by_title = {f["properties"]["title"]: f["properties"] for f in features(client)}
-    mitte = by_title["Rally at the Gate"]
-    assert mitte == {
-        "title": "Rally at the Gate",
-        "url": f"/events/{world.events['mitte'].slug}",
-        "kind": "rally",
-        "kind_label": "Rally",
-        "cancelled": False,
-        "starts_at": "2026-11-28T14:00+01:00",
-        "when": "Saturday, November 28, 2026, 14:00–16:00 CET",
+    [mitte] = [f for f in features(client) if f["properties"]["venue"] == "Brandenburger Tor"]
+    venue = world.events["mitte"].venue
+    assert mitte["id"] == venue.id
+    assert mitte["properties"] == {
         "venue": "Brandenburger Tor",
         "city": "Berlin",
         "country": "DE",
+        "event_count": 1,
+        "cancelled_count": 0,
+        "events": [
+            {
+                "title": "Rally at the Gate",
+                "url": f"/events/{world.events['mitte'].slug}",
+                "kind": "rally",
+                "kind_label": "Rally",
+                "cancelled": False,
+                "starts_at": "2026-11-28T14:00+01:00",
+                "when": "Saturday, November 28, 2026, 14:00–16:00 CET",
+            }
+        ],
+        "events_url": f"/venues/{venue.id}/events.json",
     }
+    by_title = event_properties(client)
     # Local time with its own offset at each venue.
     assert by_title["Rally in Toronto"]["starts_at"] == "2026-12-06T13:00-05:00"
     assert by_title["Vigil in Sydney"]["starts_at"] == "2026-12-07T19:00+11:00"
     assert by_title["March in Potsdam"]["kind_label"] == "March"
+
+
+def test_a_places_events_url_carries_the_filters_that_choose_events(
+    client: FlaskClient, world: World
+) -> None:
+    # Not bbox, near or radius: they choose places, and a place on the map is inside them.
+    found = features(client, "kind=vigil&country=de&bbox=5,45,15,55&near=Berlin&radius_km=500")
+    venue_id = world.events["dahlem"].venue.id
+    [dahlem] = [f for f in found if f["id"] == venue_id]
+    assert dahlem["properties"]["events_url"] == (
+        f"/venues/{venue_id}/events.json?country=DE&kind=vigil"
+    )
 
 
 def test_nothing_private_is_in_the_document(client: FlaskClient, world: World) -> None:
@@ -132,23 +165,26 @@ def test_only_public_upcoming_events_with_a_position(client: FlaskClient, world:
 
 
 def test_cancelled_events_are_shown_and_flagged(client: FlaskClient, world: World) -> None:
-    flags = {f["properties"]["title"]: f["properties"]["cancelled"] for f in features(client)}
+    flags = {title: event["cancelled"] for title, event in event_properties(client).items()}
     assert flags.pop("Rally in Paris") is True
     assert set(flags.values()) == {False}
+    cancelled = {
+        f["properties"]["venue"]: f["properties"]["cancelled_count"] for f in features(client)
+    }
+    assert cancelled.pop("Place de la République") == 1
+    assert set(cancelled.values()) == {0}
 
 
 def test_a_recurring_event_is_one_marker_at_its_next_date(
     client: FlaskClient, world: World
 ) -> None:
-    hamburg = [f for f in features(client) if f["properties"]["title"] == "Weekly vigil in Hamburg"]
-    # The series began on 19 November; its next date is Thursday 26 November.
-    assert [f["properties"]["starts_at"] for f in hamburg] == ["2026-11-26T18:00+01:00"]
-    later = [
-        f["properties"]["starts_at"]
-        for f in features(client, "from=2026-12-09")
-        if f["properties"]["title"] == "Weekly vigil in Hamburg"
-    ]
-    assert later == ["2026-12-10T18:00+01:00"]
+    [hamburg] = [f for f in features(client) if f["properties"]["city"] == "Hamburg"]
+    # The series began on 19 November; its next date is Thursday 26 November. It is one
+    # event, however many dates it has.
+    assert hamburg["properties"]["event_count"] == 1
+    assert [e["starts_at"] for e in hamburg["properties"]["events"]] == ["2026-11-26T18:00+01:00"]
+    later = event_properties(client, "from=2026-12-09")["Weekly vigil in Hamburg"]
+    assert later["starts_at"] == "2026-12-10T18:00+01:00"
 
 
 def test_an_event_that_ended_drops_off(client: FlaskClient, world: World) -> None:
@@ -163,11 +199,12 @@ def test_titles_come_back_byte_exact(client: FlaskClient, world: World, title: s
     event = make_event(world.events["dahlem"].venue, organizer=world.organizer, title=title)
     response = client.get("/events.geojson")
     found = [
-        f
+        e
         for f in json.loads(response.data)["features"]
-        if f["properties"]["url"].endswith(event.slug)
+        for e in f["properties"]["events"]
+        if e["url"].endswith(event.slug)
     ]
-    assert [f["properties"]["title"] for f in found] == [title]
+    assert [e["title"] for e in found] == [title]
     # As text, not HTML: maps.js sets it with textContent, so no entity may appear.
     assert json.dumps(title, ensure_ascii=False)[1:-1].encode() in response.data
     if "<" in title and "&lt;" not in title:
@@ -223,7 +260,9 @@ def test_a_box_across_the_antimeridian(client: FlaskClient, world: World) -> Non
 
 def test_near_sorts_by_distance_and_adds_it(client: FlaskClient, world: World) -> None:
     found = features(client, "near=Berlin&radius_km=50")
-    assert [f["properties"]["title"] for f in found] == world.titles("mitte", "dahlem", "potsdam")
+    assert [e["title"] for f in found for e in f["properties"]["events"]] == world.titles(
+        "mitte", "dahlem", "potsdam"
+    )
     for feature in found:
         longitude, latitude = feature["geometry"]["coordinates"]
         expected = distance_km(*BERLIN_CENTRE, latitude, longitude)
@@ -272,7 +311,9 @@ def test_a_new_event_shows_at_once(client: FlaskClient, world: World) -> None:
     before = titles(client)
     # Saturday 28 November 15:00 in Berlin: after the rally at the Gate (14:00).
     one_more_event(world, "Brand-new vigil", days=3)
-    assert titles(client) == [*before[:2], "Brand-new vigil", *before[2:]]
+    # At the Dahlem embassy: that place now comes third, with both its events.
+    hamburg, mitte, paris, dahlem, *rest = before
+    assert titles(client) == [hamburg, mitte, "Brand-new vigil", dahlem, paris, *rest]
 
 
 # --- bad input ------------------------------------------------------------------------------

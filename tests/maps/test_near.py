@@ -134,7 +134,9 @@ def test_the_radius_reaches_as_far_east_and_west_as_it_reaches_north(
     near = "near=64.1466,-21.9426&radius_km=2000"
     assert [title for title, _ in _cards(client, near)] == ["Vigil in Skjervøy"]
     markers = client.get(f"/events.geojson?{near}").get_json()
-    assert [f["properties"]["title"] for f in markers["features"]] == ["Vigil in Skjervøy"]
+    assert [e["title"] for f in markers["features"] for e in f["properties"]["events"]] == [
+        "Vigil in Skjervøy"
+    ]
 
 
 @pytest.mark.parametrize(
