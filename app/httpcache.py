@@ -53,6 +53,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 
+from app.cachestore import RedisBytesCache
 from app.clock import now_utc
 from app.extensions import cache
 
@@ -448,6 +449,14 @@ def _recent(kind: Kind) -> Recent:
 
 
 def init_app(app: Flask) -> None:
-    """Give ``app`` its view of the generation and its workers' recent documents."""
+    """Give ``app`` its view of the generation and its workers' recent documents.
+
+    When the cache's Redis answers again after an outage, the generation is dropped (a
+    new one is made on the next read): commits made meanwhile could not replace it, so
+    entries kept from before would otherwise be served as current.
+    """
     app.extensions["vigil_generation"] = _Generation()
     app.extensions["vigil_recent"] = {}
+    backend = app.extensions["cache"][cache]
+    if isinstance(backend, RedisBytesCache):
+        backend.on_recovery.append(lambda: backend.delete(GENERATION_KEY))
