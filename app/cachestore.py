@@ -98,12 +98,12 @@ class RedisBytesCache(RedisCache):
 
     def _guarded(self, operation: Callable[[], T], fallback: T) -> T:
         """``operation()``, or ``fallback`` while Redis does not answer (see the module doc)."""
-        now = time.monotonic()
-        if self.down_since is not None and now < self._retry_at:
+        if self.down_since is not None and not self._answers_again():
             return fallback
         try:
-            result = operation()
+            return operation()
         except RedisError as error:
+            now = time.monotonic()
             if self.down_since is None:
                 self.down_since = now
                 # The error's type only: its text names the server.
@@ -113,12 +113,24 @@ class RedisBytesCache(RedisCache):
                 )
             self._retry_at = now + RETRY_AFTER
             return fallback
-        if self.down_since is not None:
-            log.warning("the cache's Redis answers again after %.0f s", now - self.down_since)
-            self.down_since = None
-            for callback in self.on_recovery:
-                callback()
-        return result
+
+    def _answers_again(self) -> bool:
+        """After an outage, at most once per RETRY_AFTER: whether Redis is back.
+
+        If it is, the ``on_recovery`` callbacks run before the operation that asked, so
+        that operation already sees what they changed.
+        """
+        now = time.monotonic()
+        if now < self._retry_at:
+            return False
+        if not self.ping():
+            self._retry_at = now + RETRY_AFTER
+            return False
+        log.warning("the cache's Redis answers again after %.0f s", now - (self.down_since or now))
+        self.down_since = None
+        for callback in self.on_recovery:
+            callback()
+        return True
 
     def ping(self) -> bool:
         """Whether Redis answers now (app.health); never raises, never waits for a retry."""
