@@ -25,7 +25,7 @@ def _disables_control_socket(command_line: str) -> bool:
     return bool(Config().parser().parse_args(arguments).control_socket_disable)
 
 
-def _recipe_gunicorn_lines(target: str) -> list[str]:
+def make_gunicorn_lines(target: str) -> list[str]:
     """The gunicorn command lines of the Makefile's ``target``, $(GUNICORN) spelled out."""
     makefile = (ROOT / "Makefile").read_text()
     definition = re.search(r"^GUNICORN := (.*)$", makefile, flags=re.MULTILINE)
@@ -37,7 +37,7 @@ def _recipe_gunicorn_lines(target: str) -> list[str]:
 
 @pytest.mark.parametrize(("target", "servers"), [("run", 1), ("prod-demo", 2)])
 def test_make_targets_turn_the_control_socket_and_access_log_off(target: str, servers: int) -> None:
-    lines = _recipe_gunicorn_lines(target)
+    lines = make_gunicorn_lines(target)
     assert len(lines) == servers
     for line in lines:
         assert _disables_control_socket(line)
