@@ -262,12 +262,18 @@ def test_a_change_through_one_server_shows_in_the_others_pages_feeds_and_map(
     changed_at = time.monotonic()
 
     def visible(url: str) -> float:
+        """When (after the edit) the first request that got the new title was sent.
+
+        The request's start, not its end: a build on a busy machine may take a while,
+        but what it answers must not be older than the bound.
+        """
         while True:
+            sent = time.monotonic() - changed_at
             body = _anonymous(url)
             if "Vigil moved indoors" in body:
                 assert "Vigil as planned" not in body
-                return time.monotonic() - changed_at
-            assert time.monotonic() - changed_at < VISIBLE_WITHIN + 1, f"{url} still stale"
+                return sent
+            assert sent < VISIBLE_WITHIN + 5, f"{url} still stale"
             time.sleep(0.05)
 
     with ThreadPoolExecutor(len(urls)) as pool:
