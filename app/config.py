@@ -303,9 +303,7 @@ def validate(values: Mapping[str, Any]) -> None:
             f"VIGIL_SECRET_KEY must be a random string of at least {MIN_SECRET_LENGTH} characters."
         )
     limit_secret = values.get("RATE_LIMIT_SECRET")
-    if limit_secret and (
-        len(limit_secret) < MIN_SECRET_LENGTH or limit_secret == secret
-    ):
+    if limit_secret and (len(limit_secret) < MIN_SECRET_LENGTH or limit_secret == secret):
         raise ConfigError(
             f"VIGIL_RATE_LIMIT_SECRET must be a random string of at least {MIN_SECRET_LENGTH} "
             "characters, not the secret key."

@@ -78,16 +78,17 @@ class RequestLog:
 
 
 def _line(environ: WSGIEnvironment, status: str, started: float, rid: str) -> str:
+    # Built by hand, not with json.dumps of a dict (a quarter of the line's cost): the
+    # method is one of _METHODS, the status digits and the id a checked token; only the
+    # route, a pattern of our own, goes through the JSON encoder.
+    ms = (time.perf_counter() - started) * 1000
     method = environ.get("REQUEST_METHOD", "")
-    return json.dumps(
-        {
-            "method": method if method in _METHODS else "OTHER",
-            "route": environ.get(ROUTE_KEY),
-            "status": int(status[:3]) if status[:3].isdigit() else 0,
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-            "request_id": rid,
-        },
-        separators=(",", ":"),
+    route = environ.get(ROUTE_KEY)
+    return (
+        f'{{"method":"{method if method in _METHODS else "OTHER"}",'
+        f'"route":{"null" if route is None else json.dumps(route)},'
+        f'"status":{int(status[:3]) if status[:3].isdigit() else 0},'
+        f'"ms":{ms:.1f},"request_id":"{rid}"}}'
     )
 
 
