@@ -69,15 +69,45 @@ setup: $(VENV)/.installed translations $(SECRET_FILE)
 	$(FLASK) demo seed --if-empty
 
 # --preload: gunicorn's master creates the app once and the workers inherit it, with the
-# random secret of the rate-limit keys (app/privacy.py), held only in memory.
+# random secret of the rate-limit keys (app/privacy.py), held only in memory. No gunicorn
+# access log: it writes paths (slugs, tokens); the app logs one line per request by its
+# route instead (app/requestlog.py).
+GUNICORN := $(BIN)/gunicorn --workers 2 --preload --no-control-socket
 run: setup
 	@echo
 	@echo "Vigil is starting on http://$(HOST):$(PORT)/"
 	@echo "Create the first admin in another terminal with:"
 	@echo "  make admin EMAIL=you@example.org NAME='Your name'"
 	@echo
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --preload --no-control-socket --access-logfile - \
-	  --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s' wsgi:app
+	$(GUNICORN) --bind $(HOST):$(PORT) wsgi:app
+
+# Two app servers, separate gunicorn processes on PORT and PORT+1, on one PostgreSQL and one
+# Redis: what operators run behind a load balancer (README, Several app servers). Both are
+# migrated and seeded like `make run`; both build links on PORT's address. They share the
+# secret key (instance/secret_key) and a rate-limit secret made here, held only in the
+# environment of these processes. The database must exist (createdb vigil_demo).
+DEMO_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/vigil_demo
+DEMO_REDIS_URL ?= redis://127.0.0.1:6379/4
+prod-demo: export VIGIL_DATABASE_URL = $(DEMO_DATABASE_URL)
+prod-demo: export VIGIL_REDIS_URL = $(DEMO_REDIS_URL)
+prod-demo: export VIGIL_SECURE_COOKIES ?= false
+prod-demo: export VIGIL_BASE_URL ?= http://$(HOST):$(PORT)
+prod-demo: export VIGIL_MAIL_CONSOLE ?= true
+.PHONY: prod-demo
+prod-demo: $(VENV)/.installed translations $(SECRET_FILE)
+	$(FLASK) db upgrade
+	$(FLASK) venues import
+	$(FLASK) statement load
+	$(FLASK) demo seed --if-empty
+	@echo
+	@echo "Two Vigil servers are starting: http://$(HOST):$(PORT)/ and http://$(HOST):$$(($(PORT) + 1))/"
+	@echo "Readiness of each: curl http://$(HOST):$(PORT)/readyz; Ctrl-C stops both."
+	@echo
+	@export VIGIL_RATE_LIMIT_SECRET="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')"; \
+	trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+	$(GUNICORN) --bind $(HOST):$(PORT) wsgi:app & \
+	$(GUNICORN) --bind $(HOST):$$(($(PORT) + 1)) wsgi:app & \
+	wait -n
 
 # The first admin account of a local installation (asks for the password twice).
 admin: $(VENV)/.installed $(SECRET_FILE)

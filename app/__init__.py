@@ -40,7 +40,7 @@ def create_app(
             app.wsgi_app, x_for=hops, x_proto=hops
         )
 
-    from app import cli, errors, httpcache, pagecache, privacy, sessions, web
+    from app import cli, errors, health, httpcache, pagecache, privacy, requestlog, sessions, web
     from app.extensions import babel, cache, csrf, db, init_limiter, login_manager, migrate
 
     db.init_app(app)
@@ -103,6 +103,9 @@ def create_app(
     posters.init_app(app)
     previews.init_app(app)
     cli.init_app(app)
+    # Outermost: the probes answer before the access log and Flask see the request.
+    requestlog.init_app(app)
+    health.init_app(app, PROJECT_ROOT / "migrations")
     return app
 
 

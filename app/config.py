@@ -53,6 +53,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DATABASE_URL", str, None, "SQLAlchemy URL; default SQLite file in instance/."),
     Setting("REDIS_URL", str, None, "Redis URL for rate limits and caches; memory if unset."),
+    Setting(
+        "RATE_LIMIT_SECRET",
+        str,
+        None,
+        "Random secret of the rate-limit keys, the same on every app server so a client's "
+        "budget is shared; give it from memory (environment), never a file on disk. "
+        "Unset: each server makes its own at start.",
+    ),
     Setting("OPEN_REGISTRATION", bool, False, "Let anyone create an organizer account."),
     Setting("SECURE_COOKIES", bool, True, "Send cookies only over HTTPS (__Host- prefix)."),
     Setting(
@@ -144,6 +152,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+# A Redis that does not answer costs a request at most this long (seconds), not the
+# operating system's TCP timeouts; the page cache then skips it (app.cachestore).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
 LANGUAGES = ("en", "fa")
 RTL_LANGUAGES = frozenset({"fa"})
 _TRUE = {"1", "true", "yes", "on"}
@@ -217,6 +229,7 @@ def load_config(
         BABEL_DEFAULT_LOCALE=values["DEFAULT_LOCALE"],
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         RATELIMIT_STORAGE_URI=values["REDIS_URL"] or "memory://",
+        RATELIMIT_STORAGE_OPTIONS=REDIS_TIMEOUTS if values["REDIS_URL"] else {},
         **_cache_config(values, instance_path),
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STRATEGY="moving-window",
@@ -236,7 +249,12 @@ def _cache_config(values: Mapping[str, Any], instance_path: Path) -> dict[str, A
     cache_url = values["CACHE_REDIS_URL"] or cache_redis_url(values["REDIS_URL"])
     if cache_url:
         backend = "app.cachestore.RedisBytesCache"
-        return {**common, "CACHE_TYPE": backend, "CACHE_REDIS_URL": cache_url}
+        return {
+            **common,
+            "CACHE_TYPE": backend,
+            "CACHE_REDIS_URL": cache_url,
+            "CACHE_OPTIONS": dict(REDIS_TIMEOUTS),
+        }
     directory = values["CACHE_DIR"] or str(instance_path / "cache")
     # The file cache keeps at most CACHE_THRESHOLD entries (Flask-Caching's default, 500).
     return {**common, "CACHE_TYPE": "app.cachestore.FileBytesCache", "CACHE_DIR": directory}
@@ -283,6 +301,12 @@ def validate(values: Mapping[str, Any]) -> None:
     if len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_EXAMPLE_SECRETS:
         raise ConfigError(
             f"VIGIL_SECRET_KEY must be a random string of at least {MIN_SECRET_LENGTH} characters."
+        )
+    limit_secret = values.get("RATE_LIMIT_SECRET")
+    if limit_secret and (len(limit_secret) < MIN_SECRET_LENGTH or limit_secret == secret):
+        raise ConfigError(
+            f"VIGIL_RATE_LIMIT_SECRET must be a random string of at least {MIN_SECRET_LENGTH} "
+            "characters, not the secret key."
         )
     _check_database_url(values["DATABASE_URL"])
     if not values.get("BASE_URL"):

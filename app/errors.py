@@ -14,8 +14,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import db, limiter
@@ -35,6 +41,12 @@ def _messages() -> dict[int, str]:
         429: _("Too many attempts. Wait a minute and try again."),
         500: _("Something went wrong on our side. Nothing you entered was saved."),
     }
+
+
+# While the rate limits' Redis does not answer, how long a page asks visitors to wait,
+# and how often (per process) the refusals are logged.
+REDIS_DOWN_RETRY_AFTER = 60
+_REDIS_DOWN_LOGGED_AT = "vigil.redis_down_logged_at"
 
 
 def retry_after_seconds(error: HTTPException) -> int:
@@ -187,6 +199,30 @@ def init_app(app: Flask) -> None:
     # Flask runs after-request hooks last-registered first; Flask-Limiter's hook writes its
     # own, truncated Retry-After, so this one goes to the front of the list to run after it.
     app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_as_said)
+
+    @app.errorhandler(RedisError)
+    def _redis_down(error: RedisError) -> BaseResponse:
+        # The rate limits (and sign-in throttle, mail budgets) live in Redis. Without them
+        # a write that must be limited is refused before it starts: nothing half-written.
+        db.session.rollback()
+        now = time.monotonic()
+        logged_at = app.extensions.get(_REDIS_DOWN_LOGGED_AT)
+        if logged_at is None or now - logged_at > REDIS_DOWN_RETRY_AFTER:
+            app.extensions[_REDIS_DOWN_LOGGED_AT] = now
+            # The type only: the message names the server.
+            log.warning(
+                "the rate limits' Redis does not answer (%s): refusing what needs it with 503",
+                type(error).__name__,
+            )
+        message = _(
+            "This cannot be done right now because part of the site is not answering. "
+            "Nothing was saved. Try again in a few minutes."
+        )
+        answer = _http(ServiceUnavailable(description=message))
+        response = answer.get_response() if isinstance(answer, HTTPException) else answer
+        response.headers["Retry-After"] = str(REDIS_DOWN_RETRY_AFTER)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> BaseResponse | tuple[str, int]:

@@ -55,6 +55,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 
+from app.cachestore import RedisBytesCache
 from app.clock import now_utc
 from app.extensions import cache
 
@@ -496,7 +497,15 @@ def _recent(kind: Kind) -> Recent:
 
 
 def init_app(app: Flask) -> None:
-    """Give ``app`` its view of the generations and its workers' recent documents."""
+    """Give ``app`` its view of the generations and its workers' recent documents.
+
+    When the cache's Redis answers again after an outage, the generations are dropped
+    (new ones are made on the next read): commits made meanwhile could not replace
+    them, so entries kept from before would otherwise be served as current.
+    """
     app.extensions["vigil_generation"] = {}
     app.extensions["vigil_recent"] = {}
     app.extensions["vigil_aliases"] = _Aliases(ALIASES_IN_MEMORY)
+    backend = app.extensions["cache"][cache]
+    if isinstance(backend, RedisBytesCache):
+        backend.on_recovery.append(lambda: backend.delete_many(GENERATION_KEY, LIVE_GENERATION_KEY))

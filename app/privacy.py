@@ -11,8 +11,11 @@ disk, Redis or logs. A day key derived from the secret key, which is on disk,
 let anyone holding the key file and a Redis dump recover by brute force the
 addresses of everyone who had RSVPed in the last hour. Each day's key is
 HMAC(secret, date), so keys rotate at midnight UTC with no coordination between
-workers. The price: each server (each gunicorn master) has its own secret, so
-with several app servers sharing one Redis a client's budget is per server.
+workers. Several app servers sharing one Redis share clients' budgets only if they
+share the secret: ``VIGIL_RATE_LIMIT_SECRET``, the same random value given to each
+server's environment from memory (a secret store, a tmpfs), never from a file on the
+servers' disks. Without it each server (each gunicorn master) has its own secret and
+a client's budget is per server.
 
 A client is its IPv4 address, or the /64 network of its IPv6 address: one
 household or phone gets a whole /64 and can pick any address in it at will.
@@ -37,16 +40,23 @@ log = logging.getLogger(__name__)
 # inherited by forked workers; never stored anywhere else.
 _process_secret: bytes | None = None
 _PROXY_WARNED = "vigil.proxy_header_warned"
+_SHARED_KEY_SLOT = "vigil.rate_limit_shared_key"
 
 
 def _secret() -> bytes:
+    shared: bytes | None = current_app.extensions.get(_SHARED_KEY_SLOT)
+    return shared if shared is not None else _process_secret_of_this_process()
+
+
+def _process_secret_of_this_process() -> bytes:
     global _process_secret  # one secret per process, made once (module docstring)
     if _process_secret is None:
         _process_secret = secrets.token_bytes(32)
     return _process_secret
 
 
-@functools.lru_cache(maxsize=2)  # today's key, and yesterday's for the minute around midnight
+# Today's key, and yesterday's for the minute around midnight (of each secret a test uses).
+@functools.lru_cache(maxsize=4)
 def _key_of_day(secret: bytes, day: str) -> bytes:
     return hmac.new(secret, b"ratelimit:" + day.encode(), hashlib.sha256).digest()
 
@@ -116,11 +126,17 @@ def _warn_if_proxy_untrusted() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Make the process's secret now (in gunicorn's master with --preload) and watch proxies.
+    """Take the servers' shared secret, else make the process's now (in gunicorn's master
+    with --preload), and watch proxies.
 
     The warning about an untrusted proxy is given once per app, which is once per
     worker process in production.
     """
-    _secret()
+    shared = app.config.get("RATE_LIMIT_SECRET")
+    if shared:
+        # Hashed: the keys' HMAC secret is 32 bytes whatever the length of the text given.
+        app.extensions[_SHARED_KEY_SLOT] = hashlib.sha256(b"vigil:" + shared.encode()).digest()
+    else:
+        _process_secret_of_this_process()
     if not app.config["TRUSTED_PROXIES"]:
         app.before_request(_warn_if_proxy_untrusted)

@@ -179,11 +179,6 @@ def init_app(app: Flask) -> None:
     def _site() -> dict[str, Any]:
         return {"site_name": app.config["SITE_NAME"]}
 
-    @app.get("/healthz")
-    def healthz() -> Response:
-        """Bare liveness route; benchmarks also use it as the 'hello' baseline."""
-        return Response("ok\n", mimetype="text/plain")
-
     @app.get("/language/<code>")
     def set_language(code: str) -> BaseResponse:
         """Remember the chosen language in a cookie and go back to ``next``."""

@@ -56,7 +56,6 @@ def _evil(client: FlaskClient, method: str, path: str, **kwargs: Any) -> Any:
         "/events.geojson",
         "/rsvp/manage",
         "/auth/login",
-        "/healthz",
         "/no-such-page",
     ],
 )

@@ -23,9 +23,11 @@ from flask.testing import FlaskClient
 from gunicorn.config import Config
 
 from app import PROJECT_ROOT, clock
+from app.config import ConfigError
 from app.extensions import limiter
 from app.privacy import client_key, client_network, pseudonym
 from tests.conftest import DEFAULT_NOW, TEST_REDIS_URL, TEST_SECRET, csrf_token, make_app
+from tests.core.test_gunicorn_commands import make_gunicorn_lines
 from tests.factories import make_event, make_venue
 from tests.rsvp.pages import post_rsvp
 
@@ -225,6 +227,44 @@ def test_each_server_has_its_own_random_key(app: Flask, database_url: str) -> No
     assert theirs != mine
 
 
+SHARED = "a-rate-limit-secret-for-every-server-0123456789"
+_PSEUDONYM_OF_A_SERVER_WITH_THE_SHARED_SECRET = _PSEUDONYM_OF_A_NEW_PROCESS.replace(
+    'make_app("sqlite://")', f'make_app("sqlite://", RATE_LIMIT_SECRET="{SHARED}")'
+)
+
+
+@pytest.mark.parametrize("app_overrides", [{"RATE_LIMIT_SECRET": SHARED}])
+def test_servers_given_one_rate_limit_secret_share_their_keys(app: Flask) -> None:
+    """VIGIL_RATE_LIMIT_SECRET: another process (another server) computes the same keys."""
+    mine = pseudonym("192.0.2.7")
+    theirs = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", _PSEUDONYM_OF_A_SERVER_WITH_THE_SHARED_SECRET],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+    ).stdout.strip()
+    assert theirs == mine
+    # Not a plain function of the shared secret's text: it is hashed once more.
+    day = DEFAULT_NOW.date().isoformat().encode()
+    naive = hmac.new(
+        hmac.new(SHARED.encode(), b"ratelimit:" + day, hashlib.sha256).digest(),
+        b"192.0.2.7",
+        hashlib.sha256,
+    ).hexdigest()[:32]
+    assert mine != naive
+    # An app without it keeps the process's own secret.
+    with make_app("sqlite://").app_context():
+        assert pseudonym("192.0.2.7") != mine
+
+
+@pytest.mark.parametrize("value", ["too-short", TEST_SECRET])
+def test_a_short_rate_limit_secret_or_the_secret_key_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="VIGIL_RATE_LIMIT_SECRET"):
+        make_app("sqlite://", RATE_LIMIT_SECRET=value)
+
+
 def test_workers_forked_from_the_master_share_its_key(app: Flask) -> None:
     """gunicorn --preload creates the app in the master; the workers are its forks."""
     mine = pseudonym("192.0.2.7")
@@ -262,10 +302,9 @@ def _gunicorn_options(command_line: str) -> Any:
 
 def test_every_gunicorn_we_ship_preloads_the_app() -> None:
     """Without --preload each worker would make its own secret: budgets split per worker."""
-    recipe = (PROJECT_ROOT / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    make_run = re.search(r"\$\(BIN\)/gunicorn(?:.*\\\n)*.*", recipe)
-    assert make_run is not None
-    assert _gunicorn_options(make_run.group(0)).preload_app
+    made = [*make_gunicorn_lines("run"), *make_gunicorn_lines("prod-demo")]
+    assert len(made) == 3
+    assert all(_gunicorn_options(line).preload_app for line in made)
     readme = (PROJECT_ROOT / "README.md").read_text()
     services = re.findall(r"^ExecStart=(.*gunicorn.*)$", readme, flags=re.MULTILINE)
     assert services

@@ -10,6 +10,7 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
 from gunicorn.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,12 +25,24 @@ def _disables_control_socket(command_line: str) -> bool:
     return bool(Config().parser().parse_args(arguments).control_socket_disable)
 
 
-def test_make_run_turns_the_control_socket_off() -> None:
+def make_gunicorn_lines(target: str) -> list[str]:
+    """The gunicorn command lines of the Makefile's ``target``, $(GUNICORN) spelled out."""
     makefile = (ROOT / "Makefile").read_text()
-    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    line = re.search(r"\$\(BIN\)/gunicorn(?:.*\\\n)*.*", recipe)
-    assert line is not None
-    assert _disables_control_socket(line.group(0))
+    definition = re.search(r"^GUNICORN := (.*)$", makefile, flags=re.MULTILINE)
+    assert definition is not None
+    recipe = makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
+    recipe = recipe.replace("$(GUNICORN)", definition.group(1))
+    return re.findall(r"\$\(BIN\)/gunicorn[^&\n]*", recipe)
+
+
+@pytest.mark.parametrize(("target", "servers"), [("run", 1), ("prod-demo", 2)])
+def test_make_targets_turn_the_control_socket_and_access_log_off(target: str, servers: int) -> None:
+    lines = make_gunicorn_lines(target)
+    assert len(lines) == servers
+    for line in lines:
+        assert _disables_control_socket(line)
+        # gunicorn's access log writes paths; the app's own line does not (app.requestlog).
+        assert "access-log" not in line
 
 
 def test_the_readme_service_turns_the_control_socket_off() -> None:
