@@ -68,6 +68,7 @@ class Servers:
     logs: list[Path]
     slug: str
     event_id: int
+    venue_id: int
     email: str
 
 
@@ -191,11 +192,12 @@ def servers(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) ->
         hour=15, minute=0, second=0, microsecond=0, tzinfo=None
     )
     with seed.app_context():
+        _empty_postgres(seed)  # the map's markers name each place's first events only
         organizer = make_user()
         event = make_event(
             berlin_embassy(), organizer=organizer, starts_local=starts, title="Vigil as planned"
         )
-        found = Servers("", "", [], event.slug, event.id, organizer.email)
+        found = Servers("", "", [], event.slug, event.id, event.venue_id, organizer.email)
         db.session.remove()
     folder = tmp_path_factory.mktemp("two-servers")
     ports = [_free_port(), _free_port()]
@@ -243,7 +245,10 @@ def test_a_change_through_one_server_shows_in_the_others_pages_feeds_and_map(
         f"{servers.b}/events/{servers.slug}",
         f"{servers.b}/events",
         f"{servers.b}/calendar.ics",
+        # The map: its places, and the place's own list, which names every event there
+        # (the markers name only each place's next three).
         f"{servers.b}/events.geojson",
+        f"{servers.b}/venues/{servers.venue_id}/events.json",
     ]
     # The other server has them all, cached (asked twice: built, then from the cache).
     for url in urls * 2:
