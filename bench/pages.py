@@ -175,27 +175,25 @@ def run(args: argparse.Namespace) -> int:
     for size in sizes:
         print(f"\nAt {size.events:,} events:")
         print("\n".join(route_table(size.routes)))
-    healthz = {size.events: size.routes["healthz"].requests_per_s for size in sizes}
     header, rows = ["Route"], []
     for size in sizes:
         at = f"{size.events:,}"
-        header += [f"× hello ({at})", f"× `/healthz` ({at})", f"SQL ({at})", f"Uncached ms ({at})"]
+        header += [f"× hello ({at})", f"CPU × hello ({at})", f"SQL ({at})", f"Uncached ms ({at})"]
     header += [f"kB ({last.events:,})", "With CSS+JS kB"]
     for key in ["hello_first", *[r.key for r in ROUTES]]:
         row: list[Any] = [first.routes[key].label if key != "hello_first" else "bare Flask hello"]
         for size in sizes:
-            r = size.routes[key]
-            if key == "hello_first":  # the baseline: its rate, and its ratio to /healthz
-                hello = mean([r.requests_per_s, size.routes["hello_last"].requests_per_s])
-                row += [f"{hello:,.0f}/s", ratio_text(hello / (healthz[size.events] or 1)), "", ""]
-                continue
-            if key in size.broken:
+            r, pair = size.routes[key], [size.routes["hello_first"], size.routes["hello_last"]]
+            if key == "hello_first":  # the baseline: its requests/s and CPU ms per request
+                cpu = mean(one.app_cpu_ms_per_request or 0 for one in pair)
+                row += [f"{mean(one.requests_per_s for one in pair):,.0f}/s", f"{cpu:.2f} ms"]
+                row += ["", ""]
+            elif key in size.broken:
                 row += [size.broken[key], "—", "—", "—"]
-                continue
-            vs_healthz = r.requests_per_s / healthz[size.events] if healthz[size.events] else None
-            ms = "—" if r.in_process_ms is None else f"{r.in_process_ms:,.1f}"
-            sql = "—" if r.statements is None else r.statements
-            row += [ratio_text(r.ratio), ratio_text(vs_healthz), sql, ms]
+            else:
+                ms = "—" if r.in_process_ms is None else f"{r.in_process_ms:,.1f}"
+                sql = "—" if r.statements is None else r.statements
+                row += [ratio_text(r.ratio), ratio_text(r.cpu_ratio), sql, ms]
         weight = last.weights.get(key)
         row += [kb(last.routes[key].wire_bytes) if last.routes[key].wire_bytes else "—"]
         row += [kb(weight) if weight else "—"]
