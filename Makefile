@@ -195,14 +195,15 @@ wrk:
 	  fi; \
 	fi
 
-# PostgreSQL and Redis on loopback, as in production (databases vigil_bench and Redis 2).
+# Every public route against hello, on PostgreSQL and Redis on loopback, as in production
+# (vigil_bench and Redis 2, or BENCH_DATABASE_URL and BENCH_REDIS_URL).
 bench: $(VENV)/.installed-dev translations wrk
 	$(BIN)/python bench/pages.py --postgres --reset $(BENCH_ARGS)
 
-# /calendar.ics from the cache, as a 304 and rebuilt; same database and Redis as bench.
-.PHONY: bench-feeds
-bench-feeds: $(VENV)/.installed-dev translations wrk
-	$(BIN)/python bench/feeds.py --postgres --reset $(BENCH_ARGS)
+# The same at 1,000 and then 100,000 events (one seed, grown), beside each other.
+.PHONY: bench-100k
+bench-100k: $(VENV)/.installed-dev translations wrk
+	$(BIN)/python bench/pages.py --postgres --reset --events 1000,100000 $(BENCH_ARGS)
 
 # RSVPs/s with 50 clients and the overbooking count (must be 0); same database and Redis as bench.
 .PHONY: bench-rsvp

@@ -224,6 +224,17 @@ def _cpu_s(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def workers_rss_kb(pid: int) -> list[int]:
+    """Resident memory (kB) of each gunicorn worker of master ``pid`` (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with suppress(FileNotFoundError):
+                status = Path(f"/proc/{child}/status").read_text()
+                found += [int(n) for n in re.findall(r"(?m)^VmRSS:\s+(\d+) kB", status)]
+    return sorted(found)
+
+
 def hello_route(when: str) -> Load:
     """The baseline, measured first and last: the bare hello app (bench/hello.py)."""
     return Load(f"bare Flask hello ({when})", HELLO_PATH, bare=True)
@@ -359,7 +370,7 @@ def _postgres(url: str, statement: str, **params: str) -> Any:
         engine.dispose()
 
 
-def open_postgres(url: str, reset: bool) -> str:
+def open_postgres(url: str, reset: bool, reuse: bool = False) -> str:
     """Create the database if missing and check that it has no tables, or drop them
     with ``reset``; return "PostgreSQL <version>". BenchError if it has tables and not
     ``reset``: the benchmark empties its database afterwards, which would destroy them."""
@@ -371,14 +382,17 @@ def open_postgres(url: str, reset: bool) -> str:
         _postgres(admin, f'CREATE DATABASE "{name}"')
         print(f"Created the PostgreSQL database {name}.", file=sys.stderr)
     if _postgres(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"):
-        if not reset:
+        if reuse:
+            print(f"--reuse: keeping the data in {name}.", file=sys.stderr)
+        elif not reset:
             raise BenchError(
                 f"The database {name} already has tables. The benchmark fills and then empties"
                 " its database, which would destroy them. Point --database-url at a scratch"
                 " database, or pass --reset to drop everything in it first."
             )
-        print(f"--reset: emptying {name}.", file=sys.stderr)
-        empty_postgres(url)
+        else:
+            print(f"--reset: emptying {name}.", file=sys.stderr)
+            empty_postgres(url)
     return f"PostgreSQL {_postgres(url, 'SHOW server_version').split()[0]}"
 
 
@@ -409,9 +423,30 @@ class Scratch:
     facts: dict[str, Any]
 
     def add_events(self, count: int) -> None:
-        print(f"Adding {count:,} more events…", file=sys.stderr)
+        print(f"Seeding {count:,} more demo events…", file=sys.stderr)
         flask_command(self.env, "demo", "seed", "--events", str(count), "--force")
         self.analyze()
+
+    def grow_to(self, events: int) -> None:
+        """Add demo events until there are ``events``; BenchError if there are more."""
+        found = self.count_events()
+        if found > events:
+            raise BenchError(f"The database holds {found:,} events, more than {events:,}.")
+        if found < events:
+            self.add_events(events - found)
+        self.facts["events"] = events
+
+    def count_events(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM events") or 0)
+
+    def scalar(self, statement: str) -> Any:
+        """The first value of one SQL statement on the benchmark's database."""
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(text(statement)).scalar()
+        finally:
+            engine.dispose()
 
     def analyze(self) -> None:
         """Planner statistics for the rows just added, as autovacuum gives a live site
@@ -430,7 +465,8 @@ def scratch(args: argparse.Namespace, **settings: str) -> Iterator[Scratch]:
     The app's environment has no VIGIL_* from outside, plus ``settings``. With Redis the
     page cache is shared by the workers, as in production; else it is in files.
     """
-    database = open_postgres(args.database_url, args.reset) if args.database_url else None
+    reuse = args.reuse and args.database_url
+    database = open_postgres(args.database_url, args.reset, reuse) if args.database_url else None
     folder = Path(tempfile.mkdtemp(prefix="vigil-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'vigil.db'}"
     secret = secrets.token_urlsafe(48)
@@ -447,16 +483,18 @@ def scratch(args: argparse.Namespace, **settings: str) -> Iterator[Scratch]:
         "machine": f"{platform.system()} {platform.machine()}",
         "wrk": (re.findall(r"\d+\.\d+\.\d+", version) or ["?"])[0],
         "workers": WORKERS,
-        **{key: vars(args)[key] for key in ("events", "connections", "seconds", "threads")},
+        **{
+            key: vars(args)[key] for key in ("events", "sizes", "connections", "seconds", "threads")
+        },
     }
     try:
         print(f"Preparing {facts['database']} with {args.events:,} events…", file=sys.stderr)
         flask_command(env, "db", "upgrade")
-        flask_command(env, "venues", "import")
-        flask_command(env, "statement", "load")
-        flask_command(env, "demo", "seed", "--events", str(args.events))
         found = Scratch(url, secret, env, folder, facts)
-        found.analyze()
+        if not (reuse and found.count_events()):
+            flask_command(env, "venues", "import")
+            flask_command(env, "statement", "load")
+        found.grow_to(args.events)  # then ANALYZE
         yield found
     finally:
         if args.keep:
@@ -488,14 +526,18 @@ def measure_in_process(
     headers: Mapping[str, str] | None = None,
     expect_status: int = 200,
     form: Callable[[Any, int], Mapping[str, str]] | None = None,
+    budget_s: float = 3.0,
+    warm: bool = True,
 ) -> dict[str, InProcess]:
     """Through the Flask test client in this process: the SQL statements of one
-    request to each path and the median times of ``repeat`` more.
+    request to each path and the median times of ``repeat`` more (fewer, at least one,
+    once they took ``budget_s``: a feed of 100,000 events takes many seconds).
 
     The page cache is off unless ``config`` (app settings) turns it on; ``headers``
     go with every request; with ``form(client, number)`` the requests POST that form.
     A first request to each path is not counted (connecting, compiling templates,
-    filling the cache). BenchError if the counted status is not ``expect_status``.
+    filling the cache) unless not ``warm``. BenchError if the counted status is not
+    ``expect_status``.
     """
     from app import create_app
     from app.extensions import db
@@ -522,7 +564,8 @@ def measure_in_process(
     results = {}
     try:
         for path in paths:
-            send(path)
+            if warm:
+                send(path)
             statements = 0
             event.listen(engine, "before_cursor_execute", count)
             try:
@@ -532,7 +575,8 @@ def measure_in_process(
             if response.status_code != expect_status:
                 raise BenchError(f"{path} answered {response.status_code} in-process")
             times, cpu_times = [], []
-            for _ in range(repeat):
+            deadline = time.perf_counter() + budget_s
+            while len(times) < repeat and (not times or time.perf_counter() < deadline):
                 started, cpu_started = time.perf_counter(), time.process_time()
                 send(path)
                 times.append(1000 * (time.perf_counter() - started))
@@ -631,16 +675,23 @@ def finish(
     write them and ``results`` to ``--json``. Return the exit code: 1 when requests
     failed (the routes', plus ``failed``) or the run is ``broken`` (the message says
     how), 3 with ``--check`` when a target is missed, else 0."""
-    first, last = routes["hello_first"].requests_per_s, routes["hello_last"].requests_per_s
-    drift = (last - first) / first if first else 0.0
-    print(f"\nBare hello: {mean([first, last]):,.0f} req/s, mean of {first:,.0f} and {last:,.0f}.")
-    if abs(drift) > 0.2:
-        print(f"Warning: hello drifted by {drift:+.0%}; the ratios are unreliable. Run again.")
+    for key in [key for key in routes if key.endswith("hello_first")]:  # one pair per size
+        at = key.removesuffix("hello_first")
+        first, last = routes[key].requests_per_s, routes[f"{at}hello_last"].requests_per_s
+        drift = (last - first) / first if first else 0.0
+        at = f" ({at.strip('/')} events)" if at else ""
+        print(
+            f"\nBare hello{at}: {mean([first, last]):,.0f} req/s,"
+            f" mean of {first:,.0f} and {last:,.0f}."
+        )
+        if abs(drift) > 0.2:
+            print(f"Warning: hello drifted by {drift:+.0%}; the ratios are unreliable. Run again.")
     f = s.facts
+    events = " and ".join(f"{n:,}" for n in f["sizes"])
     setup = (
         f"{f['database']}, page cache in {f['cache']}, Python {f['python']}, {f['nproc']} CPUs"
         f" ({f['machine']}); gunicorn {WORKERS} sync workers; wrk {f['wrk']},"
-        f" {f['connections']} connections, {f['seconds']} s per route; {f['events']:,} demo"
+        f" {f['connections']} connections, {f['seconds']} s per route; {events} demo"
         " events. Ratios against the mean of the bare Flask hello app (bench/hello.py) first"
         " and last; kB = 1,000 bytes on the wire (headers included); SQL and times"
         " in-process (test client)."
@@ -667,6 +718,17 @@ def finish(
 # ------------------------------------------------------------------ command line
 
 
+def _sizes(text: str) -> list[int]:
+    """``--events``: "1000" or growing sizes "1000,100000", each 1 to 100,000."""
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or list of numbers: {text!r}") from None
+    if not all(1 <= n <= 100_000 for n in sizes) or sizes != sorted(set(sizes)):
+        raise argparse.ArgumentTypeError("sizes must grow, each 1 to 100,000")
+    return sizes
+
+
 def main(
     description: str,
     run: Callable[[argparse.Namespace], int],
@@ -687,8 +749,11 @@ def main(
     add("--keep", action="store_true", help="Leave the benchmark data behind.")
     add("--json", type=Path, help="Also write the results to this file.")
     add("--check", action="store_true", help="Exit with 3 if a target is missed.")
+    add("--reuse", action="store_true", help="Keep data left by --keep; seed only what is missing.")
+    sizes = "Demo events, or sizes measured in turn (1000,100000)"
+    add("--events", type=_sizes, default=[events], help=f"{sizes}; {events}, at most 100,000.")
     threads = max(1, min(4, (os.cpu_count() or 1) // 2))  # half the CPUs
-    numbers = [("--events", events, "Demo events", 1, 100_000), *options]
+    numbers = list(options)
     numbers += [("--connections", 50, "Concurrent connections", 1, 1000)]
     numbers += [("--seconds", 5, "Seconds per route", 1, 600), ("--warmup", 1, "Warm-up", 0, 60)]
     numbers += [("--threads", threads, "wrk's threads", 1, 64)]
@@ -701,8 +766,9 @@ def main(
     for flag, default, _, low, high in numbers:
         if default is not False and not low <= vars(args)[flag[2:].replace("-", "_")] <= high:
             parser.error(f"{flag} must be {low} to {high}")
-    if args.postgres:
-        args.database_url = DEFAULT_POSTGRES_URL
+    args.sizes, args.events = args.events, args.events[0]
+    if args.postgres:  # BENCH_DATABASE_URL and BENCH_REDIS_URL, else the defaults
+        args.database_url = args.database_url or DEFAULT_POSTGRES_URL
         args.redis_url = args.redis_url or DEFAULT_REDIS_URL
     if shutil.which("wrk") is None:
         parser.exit(2, "wrk is missing: `make bench` installs it as root, or: apt install wrk\n")

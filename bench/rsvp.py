@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
 import sys
 import threading
@@ -35,6 +36,7 @@ from _common import (
 )
 
 DONE_PATH, SESSION_COOKIE = "/rsvp/done", "vigil"  # the cookie's name without Secure cookies
+TOKEN_PATH = "/rsvp/token"  # JSON {"csrf_token": …}, where the event page's form has none
 RSVP_RATE_LIMIT = "1000000 per hour"
 RSVP_EVENT_RATE_LIMIT = "1000000 per day"  # all clients RSVP to one event from one address
 RSVPS_PER_S_TARGET, TARGET_CONNECTIONS = 500, 50  # from the issue, on PostgreSQL
@@ -77,16 +79,31 @@ def rsvp_form(token: str, client: int) -> dict[str, str]:
     return fields | {"email": "", "submit": "I'll be there"}
 
 
+def token_answer(status: int, body: bytes) -> str | None:
+    """The CSRF token of a ``GET /rsvp/token`` answer, None if there is no such route."""
+    if status != 200:
+        return None
+    token = json.loads(body).get("csrf_token")
+    return token if isinstance(token, str) and token else None
+
+
 def open_sessions(server: Server, slug: str, count: int) -> list[tuple[str, str]]:
-    """``count`` clients GET the event page once: (session cookie, CSRF token) each."""
+    """``count`` clients GET the event page once, then the token as its form's script
+    does (``GET /rsvp/token``), or, where no such route exists, take it from the form:
+    (session cookie, CSRF token) each."""
     sessions = []
     for _ in range(count):
         page = server.get(f"/events/{slug}")
         text = page.body.decode("utf-8", "replace")
-        cookie = re.search(rf"(?im)^set-cookie:\s*{SESSION_COOKIE}=([^;\r\n]+)", page.head)
-        token = csrf_token(text)
-        if page.status != 200 or not cookie or not token or f"/events/{slug}/rsvp" not in text:
-            raise BenchError(f"/events/{slug} answered {page.status} without a session and form")
+        if page.status != 200 or f"/events/{slug}/rsvp" not in text:
+            raise BenchError(f"/events/{slug} answered {page.status} without the RSVP form")
+        answer = server.get(TOKEN_PATH, {"Accept": "application/json"})
+        token = token_answer(answer.status, answer.body)
+        answer = answer if token else page
+        cookie = re.search(rf"(?im)^set-cookie:\s*{SESSION_COOKIE}=([^;\r\n]+)", answer.head)
+        token = token or csrf_token(text)
+        if not cookie or not token:
+            raise BenchError(f"/events/{slug} and {TOKEN_PATH} gave no session and token")
         sessions.append((cookie.group(1), token))
     return sessions
 
@@ -249,7 +266,11 @@ def run(args: argparse.Namespace) -> int:
 
         def form(client: Any, number: int) -> dict[str, str]:
             if not token:  # one session: the client keeps its cookie
-                token.append(csrf_token(client.get(f"/events/{in_process}").get_data(True)) or "")
+                answer = client.get(TOKEN_PATH)
+                page = client.get(f"/events/{in_process}").get_data(True)
+                token.append(
+                    token_answer(answer.status_code, answer.data) or csrf_token(page) or ""
+                )
             return rsvp_form(token[0], number)
 
         path = f"/events/{in_process}/rsvp"

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from app.db import writes_database
 from app.demo.services import events_exist, seed_events
 from app.extensions import db
+from app.httpcache import new_generation
 
 
 @click.group()
@@ -33,4 +34,6 @@ def seed_command(count: int, force: bool, if_empty: bool) -> None:
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
+    # Bulk INSERTs bypass the session's flush, where app.pagecache notices changes.
+    new_generation()
     click.echo(f"Created {report.events} demo events ({report.occurrences} dates).")

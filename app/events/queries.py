@@ -21,6 +21,10 @@ from app.venues.geo import Near, around, rough_distance, venue_distance_km
 T = TypeVar("T")
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
 NEAR_ROWS = 5000
+# A list counts its matches at most this many pages beyond the one it shows, and then
+# says "more than": an exact count of every upcoming date would cost more than the rest
+# of the page, and grow with the number of events (at 100,000, most of /events' time).
+COUNT_PAGES_AHEAD = 10
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Page(Generic[T]):
     page: int
     per_page: int
     total: int
+    # True when ``total`` is a lower bound: there are more matches than were counted.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -120,21 +126,26 @@ def listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
 def upcoming_listings(filters: EventFilters, page: int, per_page: int) -> Page[Listing]:
     """Occurrences of public events matching ``filters``, soonest first; two queries.
 
-    With ``filters.near``, those within its radius, nearest first (one query).
+    The count stops ``COUNT_PAGES_AHEAD`` pages after ``page`` (``Page.more``), so its
+    cost follows the page asked for, not the number of events. With ``filters.near``,
+    those within its radius, nearest first (one query).
     """
     query = listing_query(filters)
     if filters.near is not None:
         found = nearest_listings(query, filters.near)
         start = (page - 1) * per_page
         return Page(found[start : start + per_page], page=page, per_page=per_page, total=len(found))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    counted = per_page * (page + COUNT_PAGES_AHEAD)
+    matches = query.with_only_columns(Occurrence.id).limit(counted + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(matches)) or 0
     rows = db.session.execute(
         query.order_by(Occurrence.starts_at, Occurrence.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
     items = [Listing(occurrence, event, venue) for occurrence, event, venue in rows]
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    more = total > counted
+    return Page(items, page=page, per_page=per_page, total=min(total, counted), more=more)
 
 
 def nearest_listings(query: Select[Occurrence, Event, Venue], near: Near) -> list[Listing]:

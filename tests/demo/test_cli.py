@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from app.demo.services import DEMO_EMAIL
+from app.events.services import _rebuild_occurrences
 from app.extensions import db
 from app.models import Event, User, Venue
 
@@ -55,3 +58,30 @@ def test_seed_needs_venues(runner: FlaskCliRunner) -> None:
 def test_seed_rejects_bad_counts(runner: FlaskCliRunner) -> None:
     for value in ("0", "-5", "abc", "1000001"):
         assert runner.invoke(args=["demo", "seed", "--events", value]).exit_code == 2
+
+
+def test_seed_stores_dates_as_the_events_service_does(
+    runner: FlaskCliRunner, client: FlaskClient
+) -> None:
+    """The seed writes rows in bulk; a series' dates are those an edit would rebuild."""
+    _import_venues(runner)
+    assert runner.invoke(args=["demo", "seed", "--events", "1"]).exit_code == 0
+    assert "1 date found" in client.get("/events").get_data(as_text=True)  # now cached
+    result = runner.invoke(args=["demo", "seed", "--events", "10", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "Created 10 demo events (24 dates)" in result.output
+    # A new cache generation: the list cached before is not served again.
+    assert "25 dates found" in client.get("/events").get_data(as_text=True)
+    series = db.session.scalars(select(Event).where(Event.repeat == "weekly")).all()
+    assert len(series) == 2
+    for event in series:
+        seeded = [(o.starts_at, o.ends_at, o.occurs_on) for o in event.occurrences]
+        assert len(seeded) == 8  # nine weeks, one skipped
+        assert [skip.occurs_on for skip in event.skips] == [seeded[0][2] + timedelta(weeks=2)]
+        _rebuild_occurrences(event)  # what editing the event would write
+        db.session.flush()
+        db.session.expire(event, ["occurrences"])
+        assert [(o.starts_at, o.ends_at, o.occurs_on) for o in event.occurrences] == seeded
+    page = client.get(f"/events/{series[0].slug}/dates")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("<time") >= 8

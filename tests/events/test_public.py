@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app import clock
+from app.events import queries
 from app.models import Event, Venue
 from tests.conftest import sql_statements
 from tests.factories import berlin_embassy, london_embassy, make_event
@@ -71,6 +73,41 @@ def test_pagination(app: Flask, client: FlaskClient) -> None:
     assert "Page 3 of 3" in third
     # Beyond the last page: an empty page, not an error.
     assert client.get("/events?page=9").status_code == 200
+
+
+def test_pagination_counts_a_few_pages_ahead(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count stops a few pages after the one shown (10 in production): "more than"."""
+    monkeypatch.setattr(queries, "COUNT_PAGES_AHEAD", 2)
+    app.config["EVENTS_PER_PAGE"] = 2
+    berlin, _london = _places()
+    for day in range(1, 10):
+        _event(berlin, f"Rally number {day}", day)
+
+    def page(number: int) -> str:
+        response = client.get(f"/events?page={number}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    with sql_statements() as statements:
+        first = page(1)
+    assert "More than 6 dates found" in first  # counted up to page 1 + 2
+    assert "Page 1 of more than 3" in first
+    assert 'rel="next" href="/events?page=2"' in first
+    assert any(" LIMIT " in sql and "count(" in sql for sql in statements)
+    assert "Page 2 of more than 4" in page(2)
+    third = page(3)  # counted up to page 5: all nine dates
+    assert "9 dates found" in third
+    assert "More than" not in third
+    assert "Page 3 of 5" in third
+    assert 'rel="next" href="/events?page=4"' in third
+    last = page(5)
+    assert "Page 5 of 5" in last
+    assert "Rally number 9" in last
+    assert 'rel="next"' not in last
+    embedded = client.get("/embed/events").get_data(as_text=True)
+    assert "See more than 6 dates on" in embedded
 
 
 def test_past_events_are_reachable_but_not_listed(client: FlaskClient) -> None:

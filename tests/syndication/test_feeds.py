@@ -19,7 +19,8 @@ from flask.testing import FlaskClient
 from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event
-from tests.conftest import DEFAULT_NOW
+from app.syndication import queries
+from tests.conftest import DEFAULT_NOW, sql_statements
 from tests.factories import berlin_embassy, make_event, make_user, toronto
 
 FEEDS = ("/events.rss", "/events.atom")
@@ -272,3 +273,20 @@ def test_characters_xml_cannot_hold_are_left_out(
 
     assert response.status_code == 200
     assert [entry.title for entry in feedparser.parse(response.data).entries] == ["BadTitle"]
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_a_feed_holds_the_soonest_events_up_to_its_limit(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setattr(queries, "FEED_ENTRIES", 2)
+    venue = berlin_embassy()
+    for day in (9, 3, 5):
+        start = (DEFAULT_NOW + timedelta(days=day)).replace(tzinfo=None, hour=18)
+        make_event(venue, title=f"Vigil in {day} days", starts_local=start)
+    near = _parse(client, f"{url}?near=52.52,13.40&radius_km=50")
+    with sql_statements() as statements:
+        soonest = _parse(client, url)
+    assert [entry.title for entry in soonest.entries] == ["Vigil in 3 days", "Vigil in 5 days"]
+    assert any("LIMIT" in sql for sql in statements)  # never loads every event
+    assert len(near.entries) == 2
