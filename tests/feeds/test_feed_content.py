@@ -28,6 +28,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import app.feeds.queries
 from app import clock
 from app.events.services import cancel_event, update_event
 from app.extensions import cache, db
@@ -37,6 +38,7 @@ from app.models import Event, Repeat
 from app.models.event import TITLE_MAX
 from tests.conftest import DEFAULT_NOW
 from tests.factories import (
+    STARTS_LOCAL,
     berlin_embassy,
     event_input,
     fix_identity,
@@ -622,3 +624,21 @@ def test_golden_sample_has_what_it_claims() -> None:
     assert b"STATUS:CANCELLED" in body
     assert "لغو شد: ".encode() in (GOLDEN / "calendar.fa.ics").read_bytes()
     assert len(vevents((GOLDEN / "near-toronto.ics").read_bytes())) == 1
+
+
+def test_a_feed_holds_at_most_its_limit_of_events_the_soonest_first(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.feeds.queries, "FEED_EVENTS_MAX", 2)
+    venue = berlin_embassy()
+    days = [date(2026, 11, 10), date(2026, 12, 20), date(2026, 11, 20), date(2026, 12, 8)]
+    for day in days:
+        make_event(
+            venue, title=f"On {day}", starts_local=datetime.combine(day, STARTS_LOCAL.time())
+        )
+    # Over for more than a week (out), over for five days (kept, as always), then the
+    # soonest upcoming one: two.
+    expected = {"On 2026-11-20", "On 2026-12-08"}
+    for url in ("/calendar.ics", "/calendar.ics?near=52.5,13.4&radius_km=10"):
+        body = get_feed(client, url)
+        assert {str(event["SUMMARY"]) for event in vevents(body).values()} == expected, url
