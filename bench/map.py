@@ -46,7 +46,7 @@ from _common import (
 MAP_PATH, GEOJSON_PATH = "/map", "/events.geojson"
 GZIP = {"Accept-Encoding": "gzip"}  # as browsers ask; the GeoJSON is kept gzipped
 MAP_BYTES_TARGET = 60_000  # targets from the issue (the ratios apply on PostgreSQL)
-GEOJSON_GZIP_TARGET = 200_000  # issue 15: one feature per place, whatever the events
+GEOJSON_GZIP_TARGET = 200_000  # one feature per place, whatever the events
 MAP_RATIO_TARGET, FRESH_RATIO_TARGET, NOT_MODIFIED_RATIO_TARGET = 0.30, 0.30, 0.60
 FRESH_TIMEOUT_S = 60  # a fresh build can take seconds; gunicorn's timeout (30 s) bounds it
 

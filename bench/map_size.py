@@ -1,4 +1,4 @@
-"""How large /events.geojson is at many events over a few hundred places (issue 15).
+"""How large /events.geojson is at many events over a few hundred places.
 
 The markers are one feature per place, so the document grows with places, not events.
 This fills a scratch database as a busy site would be: the missions of ``flask venues
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 GZIP = {"Accept-Encoding": "gzip"}
-BOUND_GZIP = 200_000  # issue 15
+BOUND_GZIP = 200_000  # the markers' bound, gzipped
 
 
 def main() -> int:

@@ -42,7 +42,7 @@ from _common import (
 )
 
 GZIP = {"Accept-Encoding": "gzip"}  # what browsers and feed readers send
-EVENTS_RATIO_TARGET, PAGE_BYTES_TARGET = 0.30, 50_000  # from the issues (on PostgreSQL)
+EVENTS_RATIO_TARGET, PAGE_BYTES_TARGET = 0.30, 50_000  # the targets (on PostgreSQL)
 FLAT_TARGET = 2.0  # an uncached page at the largest size takes at most this × the smallest
 FIRST_TIMEOUT_S = 60  # a feed's first build; gunicorn's worker timeout (30 s) bounds it
 

@@ -54,11 +54,8 @@ def feed_events(filters: FeedFilters, now: datetime) -> list[Event]:
     )
     query = filter_places(query, country=filters.country, city=filters.city, kind=filters.kind)
     near = filters.near
-    if near is None:
-        query = query.limit(FEED_EVENTS_MAX)
-    else:
-        # The circle is drawn in Python (the box in SQL): the cap comes after it.
-        query = around(query, near)
+    # With near, the circle is drawn in Python (the box in SQL): the cap comes after it.
+    query = query.limit(FEED_EVENTS_MAX) if near is None else around(query, near)
     events = list(db.session.scalars(query).unique())
     if near is not None:
         events = [

@@ -1,6 +1,6 @@
 """Which events the map shows: one marker per place, its events each at their next date.
 
-The map's data grows with places, not events (issue 15): /events.geojson holds each
+The map's data grows with places, not events: /events.geojson holds each
 venue once, with its count of events and its next few; the rest of a venue's events
 come from its own small document (``venue_listings``).
 """

@@ -1,6 +1,6 @@
 """The maps in Chromium (issue 5): markers, popups, near me, tiles only after consent.
 
-Issue 15: one marker per place showing its number of events; its popup lists the
+One marker per place showing its number of events; its popup lists the
 first three and "Show all N" fetches the rest from the place's own document.
 
 Everything is driven through real clicks and typing. The Leaflet objects folium

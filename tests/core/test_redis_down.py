@@ -1,5 +1,5 @@
 """Redis down: pages keep answering, limited writes answer 503 and write nothing, and
-everything resumes when it is back, without a restart (issue 15, Faults).
+everything resumes when it is back, without a restart.
 
 The app talks to the test Redis through a TCP proxy in this process that the test
 closes (every connection dropped, new ones refused) and opens again on the same port.

@@ -1,4 +1,4 @@
-"""Two app servers on one PostgreSQL and one Redis share one truth (issue 15).
+"""Two app servers on one PostgreSQL and one Redis share one truth.
 
 Two real gunicorn processes (as ``make prod-demo`` runs them) on free loopback ports,
 against the test PostgreSQL and Redis:

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from flask.testing import FlaskClient
 
 GEOJSON_TYPE = "application/geo+json"
-# What a marker may tell the world about a place and its events (issue 5: public
-# fields only; issue 15: one marker per place, with its first events).
+# What a marker may tell the world about a place and its events (public
+# fields only; one marker per place, with its first events).
 PLACE_PROPERTIES = frozenset(
     {"venue", "city", "country", "event_count", "cancelled_count", "events", "events_url"}
 )

@@ -3,7 +3,7 @@
 Issue 5: a FeatureCollection of public fields only (no attendee data), the list's
 filters plus ``bbox``, "near" sorted by great-circle distance; NaN and
 out-of-range input refused with a 400, never a 500 (design/security.md decision 13).
-Issue 15: one Point per place, with its count of events and its first few. In the
+One Point per place, with its count of events and its first few. In the
 world of tests/maps/conftest.py each event is at a place of its own, so the listed
 titles, place by place, are the events in order; tests/maps/test_places.py groups.
 """

@@ -1,4 +1,4 @@
-"""/events.geojson grows with places, not events (issue 15).
+"""/events.geojson grows with places, not events.
 
 One point per event made 42 MB (1.8 MB gzipped) at 100,000 events. Here a site as
 operators fill it: the missions of ``flask venues import`` and a few hundred places

@@ -1,4 +1,4 @@
-"""One marker per place (issue 15): its count of events, its first three, and the rest
+"""One marker per place: its count of events, its first three, and the rest
 from /venues/<id>/events.json with the same filters.
 
 Besides the world of tests/maps/conftest.py (each event at a place of its own), the
