@@ -50,7 +50,7 @@ from app.events.services import cancel_event
 from app.extensions import db
 from app.models import Event, EventKind, Role, User, Venue
 from tests.conftest import _upgrade, make_app
-from tests.factories import make_event
+from tests.factories import make_event, make_series
 
 try:
     from playwright.sync_api import Error as PlaywrightError
@@ -252,6 +252,26 @@ def _seed(
         db.session.commit()
         db.session.remove()
     return sample_slug, hostile, places
+
+
+def new_event(site: Site, title: str, *, weekly: bool = False) -> tuple[str, list[date]]:
+    """A new event at 18:00 two days from now: its slug and dates.
+
+    For a test that RSVPs: the shared sample takes two RSVPs a day from one client. At
+    a place without a position, so that the map's tests see their places as seeded.
+    """
+    assert site.app is not None
+    with site.app.app_context():
+        unmapped = select(Venue).where(Venue.latitude.is_(None)).order_by(Venue.id)
+        venue = db.session.scalars(unmapped).first()
+        organizer = db.session.scalars(select(User).order_by(User.id)).first()
+        assert venue is not None
+        assert organizer is not None
+        start = (clock.now_utc() + timedelta(days=2)).astimezone(ZoneInfo(venue.timezone))
+        local = start.replace(hour=18, minute=0, second=0, microsecond=0, tzinfo=None)
+        make = make_series if weekly else make_event
+        event = make(venue, organizer=organizer, title=title, starts_local=local)
+        return event.slug, [occurrence.occurs_on for occurrence in event.occurrences]
 
 
 def _add_test_routes(app: Flask) -> None:

@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.clock import now_utc
 from app.extensions import db
-from app.models import Event, User, Venue
+from app.models import Event
 from app.models.rsvp import Rsvp
 from app.rsvp.consent import new_code
 from app.rsvp.services import create_rsvp, hash_token
-from tests.browser.conftest import BrowserLog, Site
-from tests.factories import make_series
+from tests.browser.conftest import BrowserLog, Site, new_event
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Request
@@ -63,20 +59,7 @@ def test_confirming_an_address_from_the_mailed_link(
 def test_rsvp_for_two_dates_of_a_weekly_vigil(
     page: Page, site: Site, browser_log: BrowserLog
 ) -> None:
-    assert site.app is not None
-    with site.app.app_context():
-        venue = db.session.scalars(select(Venue).order_by(Venue.id)).first()
-        organizer = db.session.scalars(select(User).order_by(User.id)).first()
-        assert venue is not None
-        assert organizer is not None
-        first = (now_utc() + timedelta(days=2)).astimezone(ZoneInfo(venue.timezone))
-        series = make_series(
-            venue,
-            organizer=organizer,
-            title="Weekly browser vigil",
-            starts_local=first.replace(hour=18, minute=0, second=0, microsecond=0, tzinfo=None),
-        )
-        slug, dates = series.slug, [o.occurs_on for o in series.occurrences]
+    slug, dates = new_event(site, "Weekly browser vigil", weekly=True)
 
     page.goto(f"/events/{slug}")
     boxes = page.get_by_role("group", name="Which dates will you come?").get_by_role("checkbox")

@@ -7,40 +7,14 @@ comes back once with the token and what was typed.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
-from app.clock import now_utc
-from app.extensions import db
-from app.models import User, Venue
-from tests.browser.conftest import BrowserLog, Site
-from tests.factories import make_event
+from tests.browser.conftest import BrowserLog, Site, new_event
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Response
-
-
-def _own_event(site: Site, title: str) -> str:
-    """A new event's slug: the shared sample takes two RSVPs a day from one client."""
-    assert site.app is not None
-    with site.app.app_context():
-        venue = db.session.scalars(select(Venue).order_by(Venue.id)).first()
-        organizer = db.session.scalars(select(User).order_by(User.id)).first()
-        assert venue is not None
-        assert organizer is not None
-        start = (now_utc() + timedelta(days=2)).astimezone(ZoneInfo(venue.timezone))
-        event = make_event(
-            venue,
-            organizer=organizer,
-            title=title,
-            starts_local=start.replace(hour=18, minute=0, second=0, microsecond=0, tzinfo=None),
-        )
-        slug: str = event.slug
-    return slug
 
 
 def _answers(page: Page) -> list[Response]:
@@ -53,7 +27,7 @@ def test_the_script_fetches_the_token_and_the_rsvp_goes_through_at_once(
     page: Page, site: Site, browser_log: BrowserLog
 ) -> None:
     answers = _answers(page)
-    page.goto(f"/events/{_own_event(site, 'Vigil with the script')}")
+    page.goto(f"/events/{new_event(site, 'Vigil with the script')[0]}")
     page.get_by_label("Display name (optional)").fill("Script on")
     page.get_by_role("button", name="I'll be there").click()
     page.wait_for_url("**/rsvp/done")
@@ -70,7 +44,7 @@ def test_without_javascript_the_form_comes_back_once_and_then_works(
     page: Page, site: Site, browser_log: BrowserLog
 ) -> None:
     answers = _answers(page)
-    page.goto(f"/events/{_own_event(site, 'Vigil without the script')}")
+    page.goto(f"/events/{new_event(site, 'Vigil without the script')[0]}")
     page.get_by_label("Display name (optional)").fill("No script")
     page.get_by_label("How many people, including you").select_option("2")
     page.get_by_role("button", name="I'll be there").click()

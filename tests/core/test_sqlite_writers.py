@@ -18,11 +18,7 @@ accepted write must be in the database afterwards.
 
 from __future__ import annotations
 
-import http.cookiejar
-import json
 import os
-import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,7 +29,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -48,6 +44,7 @@ from app.models import Event
 from app.models.rsvp import Rsvp, RsvpStatus
 from tests.conftest import TEST_DATABASE_URL, TEST_SECRET, _upgrade, make_app
 from tests.factories import PASSWORD, berlin_embassy, make_event, make_user
+from tests.visitor import Visitor, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ORGANIZERS = 8
@@ -56,56 +53,6 @@ RSVPS = 50
 CAPACITY = 30
 REQUEST_TIMEOUT = 25  # seconds; above the busy timeout (15 s), so a wait shows as a 5xx
 BERLIN = ZoneInfo("Europe/Berlin")
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
-        return None  # the 303 itself is the answer under test
-
-
-@dataclass
-class Visitor:
-    """One browser: its own cookies, seen by the app at ``address`` (X-Forwarded-For)."""
-
-    base_url: str
-    address: str
-    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
-
-    def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str]:
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
-        )
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(  # noqa: S310 - our own loopback server
-            self.base_url + path, data=body, headers={"X-Forwarded-For": self.address}
-        )
-        try:
-            with opener.open(request, timeout=REQUEST_TIMEOUT) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(errors="replace")
-
-    def csrf_token(self, path: str) -> str:
-        status, page = self.request(path)
-        assert status == 200, f"{path}: {status}"
-        match = _CSRF.search(page)
-        if match:
-            return match.group(1)
-        # A cached event page: its form's script fetches the token (app.rsvp.panels).
-        status, answer = self.request("/rsvp/token")
-        assert status == 200, f"no form on {path}"
-        token: str = json.loads(answer)["csrf_token"]
-        return token
-
-    def post_form(self, path: str, data: dict[str, str]) -> int:
-        return self.request(path, {**data, "csrf_token": self.csrf_token(path)})[0]
 
 
 @dataclass
@@ -120,7 +67,7 @@ def gunicorn(tmp_path: Path) -> Iterator[Server]:
     """gunicorn on a free loopback port and a freshly migrated SQLite file; stopped after."""
     database_url = f"sqlite:///{tmp_path / 'vigil.db'}"
     _upgrade(database_url)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("VIGIL_")}
     env.update(
@@ -181,13 +128,13 @@ def test_concurrent_writers_on_sqlite_get_no_server_error(gunicorn: Server) -> N
     # Sign-ins and forms first, one at a time: the writes below are what runs at once.
     organizer_visits = []
     for n, email in enumerate(organizers):
-        visitor = Visitor(gunicorn.base_url, f"198.51.100.{n + 1}")
+        visitor = Visitor(f"198.51.100.{n + 1}", gunicorn.base_url, REQUEST_TIMEOUT)
         assert visitor.post_form("/auth/login", {"email": email, "password": PASSWORD}) == 303
         new_event_token = visitor.csrf_token("/organize/events/new")
         organizer_visits += [(visitor, new_event_token, n * EVENTS_EACH + k) for k in range(2)]
     supporter_visits = []
     for n in range(RSVPS):
-        visitor = Visitor(gunicorn.base_url, f"203.0.113.{n + 1}")
+        visitor = Visitor(f"203.0.113.{n + 1}", gunicorn.base_url, REQUEST_TIMEOUT)
         supporter_visits.append((visitor, visitor.csrf_token(f"/events/{rush_slug}")))
 
     start = threading.Barrier(len(organizer_visits) + len(supporter_visits))

@@ -17,9 +17,7 @@ Needs TEST_DATABASE_URL and TEST_REDIS_URL; skipped without them.
 
 from __future__ import annotations
 
-import http.cookiejar
 import os
-import re
 import subprocess
 import sys
 import time
@@ -28,7 +26,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app import PROJECT_ROOT
 from app.extensions import db
 from app.httpcache import GENERATION_RECHECK
 from tests.conftest import (
@@ -46,8 +45,8 @@ from tests.conftest import (
     _flush_redis,
     make_app,
 )
-from tests.core.test_sqlite_writers import PROJECT_ROOT, _free_port, _NoRedirect
 from tests.factories import PASSWORD, berlin_embassy, make_event, make_user
+from tests.visitor import Visitor, free_port
 
 pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL and TEST_REDIS_URL), reason="needs TEST_DATABASE_URL and TEST_REDIS_URL"
@@ -58,7 +57,6 @@ RATE_LIMIT_SECRET = "two-servers-share-this-rate-limit-secret-0123456789"
 LOGIN_LIMIT = 3
 # How long a change may take to show in the other server: the documented bound, polled.
 VISIBLE_WITHIN = 2.0
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @dataclass
@@ -70,40 +68,6 @@ class Servers:
     event_id: int
     venue_id: int
     email: str
-
-
-@dataclass
-class Visitor:
-    """One browser (its cookies, valid on both servers: same host), seen at ``address``."""
-
-    address: str
-    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
-
-    def request(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
-        )
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(  # noqa: S310 - our own loopback servers
-            url, data=body, headers={"X-Forwarded-For": self.address}
-        )
-        try:
-            with opener.open(request, timeout=20) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(errors="replace")
-
-    def post_form(self, url: str, data: dict[str, str], form_url: str | None = None) -> int:
-        status, page = self.request(form_url or url)
-        match = _CSRF.search(page)
-        assert match, f"no form on {form_url or url} ({status})"
-        return self.request(url, {**data, "csrf_token": match.group(1)})[0]
-
-    def copy(self) -> Visitor:
-        jar = http.cookiejar.CookieJar()
-        for cookie in self.jar:
-            jar.set_cookie(cookie)
-        return Visitor(self.address, jar)
 
 
 class _FormFields(HTMLParser):
@@ -200,7 +164,7 @@ def servers(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) ->
         found = Servers("", "", [], event.slug, event.id, event.venue_id, organizer.email)
         db.session.remove()
     folder = tmp_path_factory.mktemp("two-servers")
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     # Both build links on the first one's address, as behind one load balancer; each
     # accepts its own port too (the Host check compares the host name).
     base_url = f"http://127.0.0.1:{ports[0]}"
@@ -292,7 +256,7 @@ def test_rate_limits_are_shared_between_the_servers(servers: Servers) -> None:
     for _n in range(LOGIN_LIMIT):
         assert client.post_form(f"{servers.a}/auth/login", wrong) == 422  # refused, counted
     # The form comes from A; the attempt over the budget goes to B.
-    status = client.post_form(f"{servers.b}/auth/login", wrong, form_url=f"{servers.a}/auth/login")
+    status = client.post_form(f"{servers.b}/auth/login", wrong, form_path=f"{servers.a}/auth/login")
     assert status == 429
     # Another client is not affected, on either server.
     other = Visitor("203.0.113.51")
@@ -306,7 +270,7 @@ def test_a_sign_in_on_one_server_holds_on_the_other(servers: Servers) -> None:
     assert organizer.request(f"{servers.b}/organize/")[0] == 200
     copied = organizer.copy()
     # Signed out on B, the copied cookie is refused on A as well.
-    status = organizer.post_form(f"{servers.b}/auth/logout", {}, form_url=f"{servers.b}/organize/")
+    status = organizer.post_form(f"{servers.b}/auth/logout", {}, form_path=f"{servers.b}/organize/")
     assert status == 303
     assert copied.request(f"{servers.a}/organize/")[0] in {302, 303}
     assert organizer.request(f"{servers.a}/organize/")[0] in {302, 303}
