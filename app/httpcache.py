@@ -41,6 +41,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import re
 import secrets
 import threading
@@ -49,7 +50,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, request
@@ -59,6 +60,7 @@ from app.cachestore import RedisBytesCache
 from app.clock import now_utc
 from app.extensions import cache
 
+T = TypeVar("T")
 GENERATION_KEY = "page-generation"
 # The generation of what changes often and shows only on some pages (RSVP counts:
 # app.pagecache, "live" pages).
@@ -202,7 +204,7 @@ def serve(kind: Kind, source: Source, headers: Mapping[str, str] | None = None) 
     version = _version(kind.period, kind.language)
     query = query_key(request.query_string.decode("utf-8", "replace"))
     alias = f"{kind.name}-raw:{version}:{request.path}?{query}"
-    aliases: _Aliases = current_app.extensions["vigil_aliases"]
+    aliases: Recent[_Validators] = current_app.extensions["vigil_aliases"]
     known = aliases.get(alias)
     if known is None:
         known = _unpack_validators(cache.get(alias))
@@ -438,61 +440,43 @@ def unpack_page(raw: object) -> str | None:
         return None
 
 
-class Recent:
-    """A worker's copies of the last ``size`` documents of a kind, by cache key.
+class Recent(Generic[T]):
+    """A worker's copies of its last ``size`` entries of one sort, by cache key.
 
-    A key names a generation, a period, a language and a request, so a copy is never
-    out of date.
+    Documents, their aliases (app.httpcache) and pages (app.pagecache). A key names a
+    generation, a period, a language and a request, so a copy is never out of date;
+    ``seconds`` bounds how long one is kept for what also changes without a new
+    generation (a page's "upcoming"). A locked update: gunicorn's workers have one
+    thread, ``flask run`` does not.
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[str, Document] = OrderedDict()
+    def __init__(self, size: int, seconds: float | None = None) -> None:
+        self.size, self.seconds = size, seconds
+        self.entries: OrderedDict[str, tuple[float, T]] = OrderedDict()
+        self.lock = threading.Lock()
 
-    def get(self, key: str) -> Document | None:
+    def get(self, key: str) -> T | None:
         entry = self.entries.get(key)
-        if entry is not None:
-            self.entries.move_to_end(key)
-        return entry
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
 
-    def put(self, key: str, document: Document) -> None:
+    def put(self, key: str, value: T) -> None:
         if self.size <= 0:
             return
-        self.entries[key] = document
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
-
-
-class _Aliases:
-    """A worker's copies of the last aliases it read or wrote, by alias key.
-
-    An alias' key names the generation, so a copy is never out of date: a repeated
-    request (a calendar app polling, a map reloaded) is answered, 304 included, with
-    no round trip to the shared cache.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[str, _Validators] = OrderedDict()
-        self.lock = threading.Lock()  # gunicorn's workers have one thread; `flask run` not
-
-    def get(self, key: str) -> _Validators | None:
-        return self.entries.get(key)
-
-    def put(self, key: str, validators: _Validators) -> None:
+        until = time.monotonic() + self.seconds if self.seconds is not None else math.inf
         with self.lock:
-            self.entries[key] = validators
+            self.entries[key] = (until, value)
             self.entries.move_to_end(key)
             while len(self.entries) > self.size:
                 self.entries.popitem(last=False)
 
 
-def _recent(kind: Kind) -> Recent:
-    memories: dict[str, Recent] = current_app.extensions["vigil_recent"]
+def _recent(kind: Kind) -> Recent[Document]:
+    memories: dict[str, Recent[Document]] = current_app.extensions["vigil_recent"]
     memory = memories.get(kind.name)
     if memory is None:
-        memory = memories[kind.name] = Recent(kind.recent)
+        memory = memories[kind.name] = Recent[Document](kind.recent)
     return memory
 
 
@@ -505,7 +489,7 @@ def init_app(app: Flask) -> None:
     """
     app.extensions["vigil_generation"] = {}
     app.extensions["vigil_recent"] = {}
-    app.extensions["vigil_aliases"] = _Aliases(ALIASES_IN_MEMORY)
+    app.extensions["vigil_aliases"] = Recent[_Validators](ALIASES_IN_MEMORY)
     backend = app.extensions["cache"][cache]
     if isinstance(backend, RedisBytesCache):
         backend.on_recovery.append(lambda: backend.delete_many(GENERATION_KEY, LIVE_GENERATION_KEY))

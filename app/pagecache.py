@@ -19,9 +19,6 @@ with a query string the cache cannot answer is rate limited per client
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec
@@ -33,6 +30,7 @@ from sqlalchemy.orm import Session
 from app.extensions import cache, db, limiter
 from app.httpcache import (
     LIVE_GENERATION_KEY,
+    Recent,
     cache_key,
     current_generation,
     new_generation,
@@ -148,7 +146,7 @@ def _caching(view: Callable[P, Any], query_matters: bool, live: bool) -> Callabl
         if live:
             name = f"{current_generation(LIVE_GENERATION_KEY)}:{name}"
         key = cache_key("page", name)
-        memory: _Memory = current_app.extensions[_MEMORY]
+        memory: Recent[str] = current_app.extensions[_MEMORY]
         cached = memory.get(key)
         if cached is None:
             cached = unpack_page(cache.get(key))
@@ -173,44 +171,16 @@ def _caching(view: Callable[P, Any], query_matters: bool, live: bool) -> Callabl
     return wrapper
 
 
-class _Memory:
-    """A worker's copies of its last ``size`` pages, each kept ``seconds`` at most.
-
-    A page asked for again (the shared event page of a rush) costs no round trip to
-    the cache. A key names the generation, so a copy never outlives a change; the
-    time bound keeps what changes without a new generation (dates that pass) within
-    ``PAGE_CACHE_SECONDS`` + ``seconds`` of the truth.
-    """
-
-    def __init__(self, size: int, seconds: float) -> None:
-        self.size, self.seconds = size, seconds
-        self.pages: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self.lock = threading.Lock()  # gunicorn's workers have one thread; `flask run` not
-
-    def get(self, key: str) -> str | None:
-        entry = self.pages.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, key: str, page: str) -> None:
-        if self.size <= 0:
-            return
-        with self.lock:
-            self.pages[key] = (time.monotonic() + self.seconds, page)
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
-
-
 def init_app(app: Flask) -> None:
     """Replace the generation (app.httpcache) after every commit that changed something.
 
-    Each worker also keeps its last ``PAGES_IN_MEMORY`` pages: a page asked for again
-    (the shared event page of a rush) costs no round trip to the cache.
+    Each worker also keeps its last ``PAGES_IN_MEMORY`` pages, each for at most
+    ``PAGE_MEMORY_SECONDS``: a page asked for again (the shared event page of a rush)
+    costs no round trip to the cache, and what changes without a new generation (dates
+    that pass) stays within ``PAGE_CACHE_SECONDS`` + ``PAGE_MEMORY_SECONDS`` of the truth.
     """
     size = PAGES_IN_MEMORY if app.config["PAGE_CACHE_SECONDS"] else 0
-    app.extensions[_MEMORY] = _Memory(size, PAGE_MEMORY_SECONDS)
+    app.extensions[_MEMORY] = Recent[str](size, PAGE_MEMORY_SECONDS)
     target = db.session
     if not event.contains(target, "before_flush", _mark_dirty):
         event.listen(target, "before_flush", _mark_dirty)

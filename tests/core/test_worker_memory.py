@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app import pagecache
+from app import httpcache, pagecache
 from app.extensions import cache
 from tests.factories import make_event
 
@@ -45,8 +45,8 @@ def test_a_page_asked_for_again_is_answered_from_memory(
     assert again.data == first.data
     assert not [key for key in keys if key.startswith("page:")]
     # A few seconds later the worker asks the shared cache again.
-    later = pagecache.time.monotonic() + pagecache.PAGE_MEMORY_SECONDS + 1
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    later = httpcache.time.monotonic() + pagecache.PAGE_MEMORY_SECONDS + 1
+    monkeypatch.setattr(httpcache.time, "monotonic", lambda: later)
     with _cache_reads(monkeypatch) as keys:
         assert visitor.get("/events").data == first.data
     assert [key for key in keys if key.startswith("page:")]
