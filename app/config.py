@@ -156,7 +156,7 @@ SETTINGS: tuple[Setting, ...] = (
 # operating system's TCP timeouts; the page cache then skips it (app.cachestore).
 REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
 
-LANGUAGES = ("en", "fa")
+LANGUAGES = ("en", "de", "fa")
 RTL_LANGUAGES = frozenset({"fa"})
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}

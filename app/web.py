@@ -93,9 +93,13 @@ def select_locale() -> Locale:
 @lru_cache(maxsize=512)
 def _best_language(header: str) -> str | None:
     # Browsers send a handful of distinct headers; parsing one costs more than the lookup.
-    accepted = parse_accept_header(header, LanguageAccept)
-    best: str | None = accepted.best_match(LANGUAGES)
-    return best
+    # In the visitor's order, each tag or else its language ("de-CH" is German): Werkzeug's
+    # best_match would take a later exact "en" over a first "de-CH".
+    for tag, _quality in parse_accept_header(header, LanguageAccept):
+        for candidate in (tag.lower(), tag.split("-")[0].lower()):
+            if candidate in LANGUAGES:
+                return candidate
+    return None
 
 
 @cache

@@ -34,7 +34,7 @@ DESCRIPTION_MAX = 200
 # JSON-LD description: the whole text up to a sane bound (the form allows 5,000).
 LONG_DESCRIPTION_MAX = 5000
 # Open Graph wants a language and a territory.
-OG_LOCALES = {"en": "en_US", "fa": "fa_IR"}
+OG_LOCALES = {"en": "en_US", "de": "de_DE", "fa": "fa_IR"}
 # Embeddings, overrides and isolates (app.text refuses them in forms): in a preview they
 # could reorder the platform's own text around ours, so older data loses them here.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from app.config import LANGUAGES
 from tests.browser.conftest import (
     ADMIN_EMAIL,
     BERLIN,
@@ -163,7 +164,7 @@ def _assert_no_horizontal_scroll(page: Page, what: str) -> None:
     assert widths["scroll"] <= widths["client"], f"{what} scrolls sideways: {widths}"
 
 
-@pytest.mark.parametrize("language", ["en", "fa"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_public_pages_fit_a_phone(page: Page, site: Site, language: str) -> None:
     page.set_viewport_size(PHONE)
     page.goto(f"/language/{language}?next=/")
@@ -174,7 +175,7 @@ def test_public_pages_fit_a_phone(page: Page, site: Site, language: str) -> None
         _assert_no_horizontal_scroll(page, f"{path} ({language})")
 
 
-@pytest.mark.parametrize("language", ["en", "fa"])
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("path", ["/organize/", "/organize/events/new"])
 def test_organizer_pages_fit_a_phone(page: Page, language: str, path: str) -> None:
     page.set_viewport_size(PHONE)

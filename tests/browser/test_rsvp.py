@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from app.config import LANGUAGES
 from tests.browser.conftest import BrowserLog, Site
 from tests.browser.test_accessibility import FIELD_NAMES
 
@@ -91,7 +92,7 @@ def test_rsvp_confirm_manage_by_fragment_and_cancel(
     browser_log.assert_clean("after the RSVP flow")
 
 
-@pytest.mark.parametrize("language", ["en", "fa"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_rsvp_pages_fit_a_phone(page: Page, site: Site, language: str) -> None:
     page.set_viewport_size(PHONE)
     page.goto(f"/language/{language}?next=/")

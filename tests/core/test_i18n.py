@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.config import LANGUAGES
 from app.models import Event, Venue
 from tests.conftest import csrf_token
 from tests.factories import make_event, make_user, make_venue
@@ -118,11 +119,19 @@ def test_login_page_is_persian(persian: FlaskClient) -> None:
     assert ">رمز عبور</label>" in html  # a lazily translated form label
 
 
-@pytest.mark.parametrize("header", ["fa", "fa-IR,fa;q=0.9,en;q=0.5", "de-DE,fa;q=0.8"])
+@pytest.mark.parametrize("header", ["fa", "fa-IR,fa;q=0.9,en;q=0.5", "es-ES,fa;q=0.8"])
 def test_accept_language_fa_renders_right_to_left(client: FlaskClient, header: str) -> None:
     html = _page(client.get("/events", headers={"Accept-Language": header}))
     assert RTL_HTML in html
     assert FA_RALLIES_AND_VIGILS in html
+
+
+@pytest.mark.parametrize("header", ["de-DE,de;q=0.9,en;q=0.8", "de-AT", "de-CH,fa;q=0.5"])
+def test_accept_language_de_renders_german(client: FlaskClient, header: str) -> None:
+    html = _page(client.get("/events", headers={"Accept-Language": header}))
+    assert '<html lang="de" dir="ltr">' in html
+    assert "Kundgebungen und Mahnwachen" in html  # the navigation, on every page
+    assert "Rallies and vigils" not in html
 
 
 def test_english_is_the_default_left_to_right(client: FlaskClient) -> None:
@@ -246,6 +255,14 @@ def persian_catalog() -> Catalog:
     return _read(PERSIAN_PO)
 
 
+def _catalog_path(language: str) -> Path:
+    return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+
+
+# Every language but the one the strings are written in.
+TRANSLATED = [language for language in LANGUAGES if language != "en"]
+
+
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     """What `pybabel extract` finds in the code and templates now."""
@@ -273,12 +290,11 @@ def test_extraction_finds_macros_and_plurals(extracted: Catalog) -> None:
     assert len(ids) > 200
 
 
-def test_every_marked_string_is_in_the_persian_catalog(
-    extracted: Catalog, persian_catalog: Catalog
-) -> None:
-    missing = sorted(map(str, _ids(extracted) - _ids(persian_catalog)))
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_marked_string_is_in_each_catalog(extracted: Catalog, language: str) -> None:
+    missing = sorted(map(str, _ids(extracted) - _ids(_read(_catalog_path(language)))))
     assert not missing, (
-        "strings missing from the Persian catalog; extract, `pybabel update` and "
+        f"strings missing from the {language} catalog; extract, `pybabel update` and "
         f"translate them (see babel.cfg): {missing}"
     )
 
@@ -288,24 +304,29 @@ def test_template_pot_is_up_to_date(extracted: Catalog) -> None:
     assert _ids(committed) == _ids(extracted), "re-run the extraction in babel.cfg"
 
 
-def test_every_persian_message_is_translated(persian_catalog: Catalog) -> None:
-    assert not persian_catalog.fuzzy
-    assert persian_catalog.num_plurals == 1
-    for message in persian_catalog:
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_message_is_translated(language: str) -> None:
+    catalog = _read(_catalog_path(language))
+    assert not catalog.fuzzy
+    for message in catalog:
         if not message.id:
             continue
         strings = _strings(message)
-        assert all(s.strip() for s in strings), f"untranslated: {message.id!r}"
-        assert not message.fuzzy, f"fuzzy: {message.id!r}"
+        assert all(s.strip() for s in strings), f"{language} untranslated: {message.id!r}"
+        assert not message.fuzzy, f"{language} fuzzy: {message.id!r}"
         if message.pluralizable:
-            assert len(strings) == persian_catalog.num_plurals, message.id
+            assert len(strings) == catalog.num_plurals, message.id
 
 
-def test_persian_placeholders_match(persian_catalog: Catalog) -> None:
-    problems = [
-        (message.id, str(error)) for message, errors in persian_catalog.check() for error in errors
-    ]
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_placeholders_match(language: str) -> None:
+    catalog = _read(_catalog_path(language))
+    problems = [(message.id, str(error)) for message, errors in catalog.check() for error in errors]
     assert not problems
+
+
+def test_persian_has_one_plural_form(persian_catalog: Catalog) -> None:
+    assert persian_catalog.num_plurals == 1
 
 
 def test_persian_zero_width_non_joiners_are_inside_words(persian_catalog: Catalog) -> None:
