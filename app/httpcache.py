@@ -459,6 +459,9 @@ class Recent(Generic[T]):
         entry = self.entries.get(key)
         if entry is None or entry[0] < time.monotonic():
             return None
+        with self.lock:
+            if key in self.entries:  # the most used stay: the shared page of a rush
+                self.entries.move_to_end(key)
         return entry[1]
 
     def put(self, key: str, value: T) -> None:

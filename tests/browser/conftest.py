@@ -383,6 +383,21 @@ class TiledSite:
 
 
 @contextlib.contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    """``handler`` served by a thread on a free loopback port: its origin, until the end."""
+    server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@contextlib.contextmanager
 def _tile_server(requests: list[str]) -> Iterator[str]:
     """A stand-in for the operator's tile server: any /{z}/{x}/{y}.png is a grey tile."""
     png = tile_png()
@@ -404,16 +419,8 @@ def _tile_server(requests: list[str]) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="vigil-tile-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOOPBACK}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with http_server(Handler, "vigil-tile-server") as origin:
+        yield origin
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,10 @@ other than 127.0.0.1 is aborted and recorded, and none may happen. The shared
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,7 +23,7 @@ import pytest
 from app import clock
 from app.auth.services import create_user
 from app.extensions import db
-from tests.browser.conftest import LOOPBACK, SERVER_SETTINGS, _serving, berlin_today
+from tests.browser.conftest import LOOPBACK, SERVER_SETTINGS, _serving, berlin_today, http_server
 from tests.conftest import _upgrade, make_app
 from tests.factories import berlin_embassy, make_event
 
@@ -64,16 +63,8 @@ def _partner_site() -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="partner-site", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{LOOPBACK}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with http_server(Handler, "partner-site") as origin:
+        yield origin
 
 
 @pytest.fixture(scope="module")
