@@ -216,6 +216,10 @@ def test_reinstate_asks_then_publishes_and_says_who_was_told(client: FlaskClient
     assert f'href="{url}"' in listing
     assert f'href="{url}"' in client.get(f"/events/{event.slug}").get_data(as_text=True)
 
+    anonymous = client.application.test_client()
+    public = f"/events/{event.slug}"
+    assert "This event is cancelled." in anonymous.get(public).get_data(as_text=True)  # cached
+
     confirm = client.get(url)
     assert confirm.status_code == 200
     page = confirm.get_data(as_text=True)
@@ -235,6 +239,8 @@ def test_reinstate_asks_then_publishes_and_says_who_was_told(client: FlaskClient
         None,
         sequence + 1,
     )
+    # Visitors see it as planned at once: the cached page went with the change.
+    assert "This event is cancelled." not in anonymous.get(public).get_data(as_text=True)
     # It can be edited again.
     assert client.get(f"/organize/events/{event.id}/edit").status_code == 200
 
