@@ -111,7 +111,7 @@ prod-demo: $(VENV)/.installed translations $(SECRET_FILE)
 
 # The first admin account of a local installation (asks for the password twice).
 admin: $(VENV)/.installed $(SECRET_FILE)
-	@test -n "$(EMAIL)" || { echo "Usage: make admin EMAIL=you@example.org NAME='Your name'"; exit 2; }
+	@test -n "$(EMAIL)" || { echo "Usage: make admin EMAIL=you@example.org NAME='A pseudonym'"; exit 2; }
 	$(FLASK) users create "$(EMAIL)" --admin $(if $(NAME),--name "$(NAME)")
 
 lint: $(VENV)/.installed-dev

@@ -65,6 +65,7 @@ def create_app(
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.auth.account import bp as account_bp
     from app.campaign import bp as campaign_bp
     from app.events import bp as events_bp
     from app.events.organize import bp as organize_bp
@@ -78,6 +79,7 @@ def create_app(
     for blueprint in (
         campaign_bp,
         auth_bp,
+        account_bp,
         events_bp,
         organize_bp,
         admin_bp,

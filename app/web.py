@@ -151,6 +151,20 @@ def format_day(instant: datetime, zone: str) -> str:
     return format_calendar_date(local_datetime(instant, zone).date())
 
 
+def format_day_time(instant: datetime, zone: str) -> str:
+    """The local date and 24-hour time of ``instant`` in ``zone`` with the zone's abbreviation,
+    e.g. "Nov 28, 2026, 15:00 CET": HH:mm in every language, never a locale's AM/PM."""
+    local = local_datetime(instant, zone)
+    time_of_day = format_time(local.time(), format="HH:mm", locale=get_locale())
+    text: str = _(
+        "%(day)s, %(time)s %(zone)s",
+        day=format_calendar_date(local.date()),
+        time=time_of_day,
+        zone=local.strftime("%Z"),
+    )
+    return text
+
+
 def format_calendar_date(day: date) -> str:
     """A calendar date in the page language, e.g. "Nov 28, 2026"."""
     return format_date(day, format="medium", locale=str(get_locale()))
@@ -168,6 +182,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["day_time"] = format_day_time
     app.jinja_env.filters["calendar_date"] = format_calendar_date
     app.jinja_env.globals.update(
         text_direction=text_direction,

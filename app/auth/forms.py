@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.auth.services import EMAIL_MAX, is_valid_email, normalize_email
 from app.forms import CleanStringField
+from app.models.user import PUBLIC_NAME_MAX
 
 DISPLAY_NAME_MAX = 80
 
@@ -59,7 +60,10 @@ class AcceptInviteForm(FlaskForm):
     display_name = CleanStringField(
         _l("Display name"),
         validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)],
-        description=_l("Shown on your events. It may be a pseudonym."),
+        description=_l(
+            "Private: only you and the site's admins see it. Your events show a public "
+            "name you choose for each one, or on your account page."
+        ),
     )
     password, confirm = _password_fields()
     submit = SubmitField(_l("Create my account"))
@@ -72,7 +76,10 @@ class RegisterForm(FlaskForm):
     display_name = CleanStringField(
         _l("Display name"),
         validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)],
-        description=_l("Shown on your events. It may be a pseudonym."),
+        description=_l(
+            "Private: only you and the site's admins see it. Your events show a public "
+            "name you choose for each one, or on your account page."
+        ),
     )
     password, confirm = _password_fields()
     accept = BooleanField(
@@ -98,3 +105,18 @@ class InviteForm(FlaskForm):
         validators=[DataRequired(), Length(max=EMAIL_MAX), _email_shape],
     )
     submit = SubmitField(_l("Create invitation link"))
+
+
+class AccountForm(FlaskForm):
+    """The account's public name: optional, the default "organized by" of new events."""
+
+    public_name = CleanStringField(
+        _l("Public name (shown to everyone)"),
+        validators=[Length(max=PUBLIC_NAME_MAX)],
+        description=_l(
+            'A group name or a pseudonym. New events show it as "Organized by" on their '
+            "pages, in calendars and in link previews, for everyone to see. Do not use your "
+            "real name: these gatherings are filmed. Leave it empty to show the site's name."
+        ),
+    )
+    submit = SubmitField(_l("Save"))

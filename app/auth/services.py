@@ -87,6 +87,20 @@ def create_user(
     return user
 
 
+def set_public_name(user: User, public_name: str) -> bool:
+    """Set (or with "" remove) the account's public name; returns True if it changed.
+
+    Only new events take it as their "organized by": events already made keep theirs.
+    """
+    value = public_name.strip() or None
+    if value == user.public_name:
+        return False
+    user.public_name = value
+    db.session.flush()
+    log.info("account %s changed its public name", user.id)
+    return True
+
+
 def _registration_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="vigil.auth.register")
 

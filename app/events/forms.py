@@ -31,7 +31,7 @@ from app.events.recurrence import (
 )
 from app.events.services import EventInput
 from app.forms import CleanStringField, CleanTextAreaField
-from app.models import Event, EventKind, Repeat, Venue
+from app.models import Event, EventKind, EventStatus, Repeat, Venue
 from app.models.event import (
     CANCEL_REASON_MAX,
     CAPACITY_MAX,
@@ -151,10 +151,21 @@ class EventForm(FlaskForm):
         validators=[Length(max=CONTACT_URL_MAX)],
         description=_l("Optional https:// or mailto: link where people can reach you."),
     )
-    publish = BooleanField(_l("Publish now (otherwise it stays a draft only you can see)"))
-    submit = SubmitField(_l("Save"))
+    # Two buttons instead of a checkbox: the organizer says what the save does. A form
+    # sent with neither (Enter in a field sends the first, but a script may send none)
+    # keeps the event as it is, and a new one a draft (``wants_published``).
+    save_draft = SubmitField(_l("Save as draft"))
+    publish = SubmitField(_l("Publish"))
 
-    def __init__(self, *args: Any, venues: list[Venue], is_new: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        venues: list[Venue],
+        is_new: bool,
+        organized_by: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``organized_by``: what a new, not yet sent form offers as "organized by"."""
         super().__init__(*args, **kwargs)
         self.kind.choices = kind_choices()
         self.repeat.choices = repeat_choices()
@@ -162,7 +173,10 @@ class EventForm(FlaskForm):
         self._venues = {str(venue.id): venue for venue in venues}
         self._is_new = is_new
         self._original_start: datetime | None = None
+        self._was_published = False
         self.result: EventInput | None = None
+        if is_new and organized_by and not self.is_submitted():
+            self.organized_by.data = organized_by
 
     @classmethod
     def for_event(cls, event: Event, *, venues: list[Venue]) -> EventForm:
@@ -175,6 +189,7 @@ class EventForm(FlaskForm):
         if not form.is_submitted():
             form.process(data=stored)
         form._original_start = stored["starts_at"]
+        form._was_published = event.status == EventStatus.PUBLISHED
         return form
 
     @staticmethod
@@ -196,8 +211,20 @@ class EventForm(FlaskForm):
             "hide_count": event.hide_count,
             "contact_url": event.contact_url or "",
             "organized_by": event.organized_by or "",
-            "publish": not event.is_draft,
         }
+
+    @property
+    def is_published(self) -> bool:
+        """True when the form edits an event that is published now."""
+        return self._was_published
+
+    @property
+    def wants_published(self) -> bool:
+        """Whether the save publishes: "Publish" was pressed, or neither button and the event
+        is published already. "Save as draft" wins if a form sends both."""
+        if self.save_draft.data:
+            return False
+        return bool(self.publish.data) or self._was_published
 
     @property
     def new_venue(self) -> NewVenueForm:
@@ -241,7 +268,7 @@ class EventForm(FlaskForm):
             capacity=self.capacity.data,
             contact_url=contact,
             organized_by=self.organized_by.data or None,
-            publish=bool(self.publish.data),
+            publish=self.wants_published,
             hide_count=bool(self.hide_count.data),
         )
         return True
@@ -405,3 +432,9 @@ class CancelDateForm(CancelForm):
     """Cancel one date of a series, with a public reason."""
 
     submit = SubmitField(_l("Cancel this date"))
+
+
+class ReinstateForm(FlaskForm):
+    """Confirm that a cancelled event takes place after all (one button, CSRF-checked)."""
+
+    submit = SubmitField(_l("Reinstate this event"))

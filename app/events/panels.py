@@ -12,6 +12,8 @@ per test) changes nothing.
   ``{{ panels.after_description }}``.
 - ``add_event_link``: a link from the organizer's pages of an event (its row in
   "My events", its edit page) to the feature's own page about it.
+- ``add_event_column``: a column of the organizer's list of events (RSVP counts),
+  filled for all its rows at once.
 """
 
 from __future__ import annotations
@@ -65,10 +67,21 @@ class EventLink:
     endpoint: str  # takes ``event_id``
 
 
+@dataclass(frozen=True)
+class EventColumn:
+    """A column of the organizer's list of events, filled by another feature."""
+
+    label: str  # a lazy string, translated where it is shown
+    # The cells of the events with these ids (text; an event left out gets an empty cell).
+    # One call for the whole list: the feature reads them in one query, not one per row.
+    cells: Callable[[Sequence[int]], Mapping[int, str]]
+
+
 @dataclass
 class _Registry:
     panels: dict[str, list[Callable[[Any], Mapping[str, Markup]]]] = field(default_factory=dict)
     links: list[EventLink] = field(default_factory=list)
+    columns: list[EventColumn] = field(default_factory=list)
 
 
 def _registry(app: Flask) -> _Registry:
@@ -133,3 +146,17 @@ def add_event_link(app: Flask, label: str, endpoint: str) -> None:
 def event_links() -> list[EventLink]:
     """The links registered in the current app, in the order they were added."""
     return list(_registry(current_app).links)
+
+
+def add_event_column(
+    app: Flask, label: str, cells: Callable[[Sequence[int]], Mapping[int, str]]
+) -> None:
+    """Add a column labelled ``label`` to the organizer's list; ``cells`` fills it."""
+    columns = _registry(app).columns
+    if all(column.cells is not cells for column in columns):
+        columns.append(EventColumn(label=label, cells=cells))
+
+
+def event_columns() -> list[EventColumn]:
+    """The columns registered in the current app, in the order they were added."""
+    return list(_registry(current_app).columns)

@@ -352,3 +352,8 @@ def owned_events(user: User) -> list[tuple[Event, datetime | None]]:
         query.order_by(next_start.is_(None), next_start, Event.created_at.desc())
     ).all()
     return [(event, start) for event, start in rows]
+
+
+def may_manage(event: Event, user: User | None) -> bool:
+    """True if ``user`` (None: an anonymous visitor) organizes ``event`` or is an admin."""
+    return _may_manage(event, user)

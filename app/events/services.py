@@ -18,7 +18,9 @@ from app.events.signals import (
     date_cancelled,
     event_cancelled,
     event_capacity_raised,
+    event_reinstated,
     event_rescheduled,
+    send_counting,
 )
 from app.extensions import db
 from app.models import (
@@ -55,6 +57,16 @@ class EventInput:
     publish: bool
     hide_count: bool = False
     organized_by: str | None = None
+
+
+@dataclass(frozen=True)
+class EventUpdate:
+    """What an edit did: whether anything changed, whether the change concerned people who
+    RSVPed (time, place, dates, capacity), and how many of them were told by e-mail."""
+
+    changed: bool
+    concerned_rsvps: bool = False
+    notified: int = 0
 
 
 def new_slug(title: str) -> str:
@@ -195,8 +207,8 @@ def create_event(*, organizer: User, data: EventInput) -> Event:
     return event
 
 
-def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
-    """Apply an edit; returns True if anything changed.
+def update_event(event: Event, *, data: EventInput, editor: User) -> EventUpdate:
+    """Apply an edit; returns whether anything changed and how many people were told.
 
     SEQUENCE grows when time, place or status change; LAST-MODIFIED on any change.
     A change of time or place sends ``event_rescheduled`` (RSVPs follow their dates
@@ -216,26 +228,31 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> bool:
     db.session.flush()
     schedule_changed = _schedule_key(event) != before_schedule
     if not schedule_changed and _content_key(event) == before_content:
-        return False
+        return EventUpdate(changed=False)
     if schedule_changed:
         event.sequence += 1
         _rebuild_occurrences(event)
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s updated by account %s", event.id, editor.id)
+    notified, concerned = 0, False
     for day in sorted(_skipped(event) - before_skipped):
-        date_cancelled.send(event, occurs_on=day, reason=None)
+        notified += send_counting(date_cancelled, event, occurs_on=day, reason=None)
+        concerned = True
     if _time_and_place_key(event) != before_time_and_place:
-        event_rescheduled.send(event)
+        notified += send_counting(event_rescheduled, event)
+        concerned = True
     if _capacity_grew(before_capacity, event.capacity):
-        event_capacity_raised.send(event)
-    return True
+        notified += send_counting(event_capacity_raised, event)
+        concerned = True
+    return EventUpdate(changed=True, concerned_rsvps=concerned, notified=notified)
 
 
-def cancel_event(event: Event, *, reason: str, editor: User) -> None:
+def cancel_event(event: Event, *, reason: str, editor: User) -> int:
     """Cancel the event; it stays visible with the reason (design/ical.md: STATUS:CANCELLED).
 
-    Sends ``event_cancelled`` (RSVPs: "cancelled" notices) in the caller's transaction.
+    Sends ``event_cancelled`` (RSVPs: "cancelled" notices) in the caller's transaction;
+    returns how many people were told.
     """
     event.status = EventStatus.CANCELLED
     event.cancel_reason = reason or None
@@ -243,18 +260,42 @@ def cancel_event(event: Event, *, reason: str, editor: User) -> None:
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s cancelled by account %s", event.id, editor.id)
-    event_cancelled.send(event)
+    return send_counting(event_cancelled, event)
+
+
+class NotCancelledError(ValueError):
+    """Only a cancelled event can be reinstated."""
+
+
+def reinstate_event(event: Event, *, editor: User) -> int:
+    """A cancelled event takes place after all: published again, its reason gone.
+
+    Its RSVPs were kept, so ``event_reinstated`` tells them (RSVPs: "reinstated" notices)
+    in the caller's transaction; returns how many people were told. SEQUENCE grows, so
+    calendars drop STATUS:CANCELLED (design/ical.md). Raises NotCancelledError for an
+    event that is not cancelled.
+    """
+    if not event.is_cancelled:
+        raise NotCancelledError(event.id)
+    event.status = EventStatus.PUBLISHED
+    event.cancel_reason = None
+    event.sequence += 1
+    event.updated_at = event.last_modified_at = now_utc()
+    db.session.flush()
+    log.info("event %s reinstated by account %s", event.id, editor.id)
+    return send_counting(event_reinstated, event)
 
 
 class DateNotCancellableError(ValueError):
     """The date is not an upcoming date of a published or draft series."""
 
 
-def cancel_date(event: Event, occurs_on: date, *, reason: str, editor: User) -> None:
+def cancel_date(event: Event, occurs_on: date, *, reason: str, editor: User) -> int:
     """Cancel one date of a series: it becomes a skipped date (an EXDATE in the feeds), the
     event page shows it as cancelled with ``reason``, and ``date_cancelled`` tells that
-    date's RSVPs only. Raises DateNotCancellableError for a date that is not one of the
-    series' dates or has started, or for a cancelled event or a single event.
+    date's RSVPs only; returns how many people were told. Raises DateNotCancellableError
+    for a date that is not one of the series' dates or has started, or for a cancelled
+    event or a single event.
     """
     occurrence = next((o for o in event.occurrences if o.occurs_on == occurs_on), None)
     if (
@@ -272,7 +313,7 @@ def cancel_date(event: Event, occurs_on: date, *, reason: str, editor: User) -> 
     _rebuild_occurrences(event)
     db.session.flush()
     log.info("event %s: one date cancelled by account %s", event.id, editor.id)
-    date_cancelled.send(event, occurs_on=occurs_on, reason=reason or None)
+    return send_counting(date_cancelled, event, occurs_on=occurs_on, reason=reason or None)
 
 
 def touch_events_at(venue: Venue) -> None:

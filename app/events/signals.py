@@ -7,11 +7,16 @@ Receivers are connected when the app is created (app.rsvp.init_app) and write
 through the same ``db.session``: they flush, never commit, so the change and
 whatever they add (outbox messages, promotions) commit together or not at all.
 A receiver that raises aborts the change with it.
+
+A receiver returns how many people it told (the notices it queued), or None; the
+organizer's page after the change says how many were told (``send_counting``).
 """
 
 from __future__ import annotations
 
-from blinker import Namespace
+from typing import Any
+
+from blinker import NamedSignal, Namespace
 
 _signals = Namespace()
 
@@ -23,6 +28,10 @@ event_cancelled = _signals.signal(
     "event-cancelled",
     doc="The event was cancelled; ``event.cancel_reason`` holds the organizer's reason.",
 )
+event_reinstated = _signals.signal(
+    "event-reinstated",
+    doc="A cancelled event takes place after all; it is published again.",
+)
 event_capacity_raised = _signals.signal(
     "event-capacity-raised",
     doc="The event's capacity grew or was removed; the event's row lock is held.",
@@ -32,3 +41,16 @@ date_cancelled = _signals.signal(
     doc="One date of a series was cancelled (skipped); ``occurs_on`` is that local date and "
     "``reason`` the organizer's public reason or None. Only that date's RSVPs are concerned.",
 )
+
+
+def send_counting(signal: NamedSignal, event: object, **kwargs: Any) -> int:
+    """Send ``signal`` about ``event``; returns how many people its receivers told.
+
+    Receivers that tell nobody return None (or nothing); only whole numbers count.
+    """
+    results = signal.send(event, **kwargs)
+    return sum(
+        result
+        for _receiver, result in results
+        if isinstance(result, int) and not isinstance(result, bool)
+    )

@@ -14,6 +14,7 @@ from app.events.queries import (
     all_occurrences,
     date_lines,
     get_public_event_or_404,
+    may_manage,
     upcoming_listings,
     upcoming_occurrence_count,
     upcoming_occurrences,
@@ -72,5 +73,8 @@ def show(slug: str) -> str:
         description_html=render_markdown(event.description),
         country=country_name(event.venue.country_code, locale),
         organized_by=organized_by(event),
+        # The organizer's bar (its status, edit or reinstate): never on a cached page, as
+        # only a signed-in account, whose pages are not cached, manages events.
+        manage=may_manage(event, viewer),
         panels=EVENT_PAGE.render(EventPage(event=event, occurrences=occurrences, place=place)),
     )

@@ -23,14 +23,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
 from app.db import Base, UTCDateTime, enum_type
-from app.models.user import User
+from app.models.user import PUBLIC_NAME_MAX, User
 from app.models.venue import TIMEZONE_MAX, Venue
 
 TITLE_MAX = 140
 DESCRIPTION_MAX = 5000
 CANCEL_REASON_MAX = 500
 CONTACT_URL_MAX = 300
-ORGANIZED_BY_MAX = 80
+# The account's public name is what new events get as "organized by": the same limit.
+ORGANIZED_BY_MAX = PUBLIC_NAME_MAX
 CAPACITY_MAX = 100_000
 
 

@@ -53,6 +53,7 @@ class NoticeKind(StrEnum):
     CHANGED = "changed"
     CANCELLED = "cancelled"
     DATE_CANCELLED = "date-cancelled"
+    REINSTATED = "reinstated"
     PROMOTED = "promoted"
     MANAGE_LINK = "manage-link"
 

@@ -16,6 +16,9 @@ from app.db import Base, UTCDateTime, enum_type
 if TYPE_CHECKING:
     from app.models.event import Event
 
+# The optional public name of an account: the default "organized by" of its new events.
+PUBLIC_NAME_MAX = 80
+
 
 class Role(StrEnum):
     """What an account may do: admins manage everything, organizers their own events."""
@@ -36,7 +39,11 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Private: seen by the account itself and admins, never on public pages or in feeds.
     display_name: Mapped[str] = mapped_column(String(80))
+    # Public, if set: what new events of the account show as "organized by" (a group or a
+    # pseudonym). NULL: the site's name stands in (app.events.public).
+    public_name: Mapped[str | None] = mapped_column(String(PUBLIC_NAME_MAX))
     # NULL: no usable password yet (the demo organizer, before set-password).
     password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(

@@ -69,6 +69,7 @@ _TEMPLATES = {
     NoticeKind.CHANGED: "mail/changed.txt",
     NoticeKind.CANCELLED: "mail/cancelled.txt",
     NoticeKind.DATE_CANCELLED: "mail/date_cancelled.txt",
+    NoticeKind.REINSTATED: "mail/reinstated.txt",
     NoticeKind.PROMOTED: "mail/promoted.txt",
     NoticeKind.MANAGE_LINK: "mail/manage_link.txt",
 }
@@ -84,6 +85,8 @@ def subject_for(kind: NoticeKind, locale: str) -> str:
             subject = _("An event you planned to attend is cancelled")
         elif kind == NoticeKind.DATE_CANCELLED:
             subject = _("A date you planned to attend is cancelled")
+        elif kind == NoticeKind.REINSTATED:
+            subject = _("An event you planned to attend takes place after all")
         elif kind == NoticeKind.PROMOTED:
             subject = _("A place became free: you are now on the list of people going")
         else:
@@ -215,9 +218,19 @@ def queue_event_cancelled(event: Event) -> int:
     return _queue(NoticeKind.CANCELLED, event, _with_email(event), reason=event.cancel_reason)
 
 
+def queue_event_reinstated(event: Event) -> int:
+    """Queue a "takes place after all" notice to every RSVP with an address. Flushes."""
+    return _queue(NoticeKind.REINSTATED, event, _with_email(event))
+
+
 def queue_date_cancelled(event: Event, occurs_on: date, reason: str | None) -> int:
     """Queue a "date cancelled" notice to the RSVPs of that one date with an address. Flushes."""
     return _queue(NoticeKind.DATE_CANCELLED, event, _with_email(event, occurs_on), reason=reason)
+
+
+def queued_count() -> int:
+    """How many notices the session's open transaction has queued so far."""
+    return len(db.session.info.get(_PENDING_KEY, []))
 
 
 def queue_promoted(event: Event, promoted: Iterable[Rsvp]) -> int:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
-from app.events.panels import EVENT_PAGE, EventPage, add_event_link, macro
+from app.events.panels import EVENT_PAGE, EventPage, add_event_column, add_event_link, macro
 from app.rsvp.forms import RsvpForm
-from app.rsvp.queries import rsvp_panel
+from app.rsvp.queries import Attendance, attendance_by_event, rsvp_panel
 
 
 def _event_page(page: EventPage) -> dict[str, Markup]:
@@ -27,7 +30,22 @@ def _event_page(page: EventPage) -> dict[str, Markup]:
     return slots
 
 
+def _people_cells(event_ids: Sequence[int]) -> Mapping[int, str]:
+    """The organizer's list: people going (and waiting) per event, all dates added up."""
+    found = attendance_by_event(event_ids)
+    cells = {}
+    for event_id in event_ids:
+        counts = found.get(event_id, Attendance())
+        cell = ngettext("%(num)d going", "%(num)d going", counts.going_people)
+        if counts.waitlisted_people:
+            cell += " · " + ngettext("%(num)d waiting", "%(num)d waiting", counts.waitlisted_people)
+        cells[event_id] = cell
+    return cells
+
+
 def register(app: Flask) -> None:
-    """Put the RSVP box on event pages and link the organizer's pages to the RSVP list."""
+    """Put the RSVP box on event pages, link the organizer's pages to the RSVP list and
+    show the counts in the organizer's list of events."""
     EVENT_PAGE.register(app, _event_page)
     add_event_link(app, _l("RSVPs"), "rsvp.organize.index")
+    add_event_column(app, _l("People (all dates)"), _people_cells)

@@ -2,45 +2,65 @@
 
 They run inside the transaction that changes the event and only flush, so the
 change, its outbox messages and its promotions commit together or not at all;
-app.rsvp.notices mails the messages once that transaction has committed.
+app.rsvp.notices mails the messages once that transaction has committed. Each
+returns how many notices it queued, so the organizer learns how many people were told.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from app.events.signals import (
     date_cancelled,
     event_cancelled,
     event_capacity_raised,
+    event_reinstated,
     event_rescheduled,
 )
 from app.models import Event
 from app.rsvp import notices, services
 
 
-def _follow_and_tell(event: Event) -> None:
+def _queued_by(action: Callable[[], object]) -> int:
+    """How many notices ``action`` queued, directly or through promotions it made."""
+    before = notices.queued_count()
+    action()
+    return notices.queued_count() - before
+
+
+def _follow_and_tell(event: Event) -> int:
     # The events service holds the event's row lock: moves and promotions count exactly.
-    services.follow_new_dates(event)
-    notices.queue_event_changed(event)
+    def follow() -> None:
+        services.follow_new_dates(event)
+        notices.queue_event_changed(event)
+
+    return _queued_by(follow)
 
 
-def _tell_date_cancelled(event: Event, *, occurs_on: date, reason: str | None) -> None:
-    notices.queue_date_cancelled(event, occurs_on, reason)
+def _tell_date_cancelled(event: Event, *, occurs_on: date, reason: str | None) -> int:
+    return notices.queue_date_cancelled(event, occurs_on, reason)
 
 
-def _tell_cancelled(event: Event) -> None:
-    notices.queue_event_cancelled(event)
+def _tell_cancelled(event: Event) -> int:
+    return notices.queue_event_cancelled(event)
 
 
-def _promote_waitlist(event: Event) -> None:
+def _tell_reinstated(event: Event) -> int:
+    # Nothing moved while it was cancelled: a supporter who left then was deleted, and
+    # whoever moved up was told then (app.rsvp.services.cancel_rsvps).
+    return notices.queue_event_reinstated(event)
+
+
+def _promote_waitlist(event: Event) -> int:
     # The events service holds the event's row lock: the count below is exact.
-    services.promote_every_date(event)
+    return _queued_by(lambda: services.promote_every_date(event))
 
 
 def connect() -> None:
     """Connect the receivers; connecting again (one app per test) changes nothing."""
     event_rescheduled.connect(_follow_and_tell)
     event_cancelled.connect(_tell_cancelled)
+    event_reinstated.connect(_tell_reinstated)
     date_cancelled.connect(_tell_date_cancelled)
     event_capacity_raised.connect(_promote_waitlist)

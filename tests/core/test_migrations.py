@@ -302,3 +302,32 @@ def test_rsvps_stored_before_dates_get_the_next_date_of_their_series(empty_app: 
     ).all()
     assert dates == [local(starts) for starts, _ends in running]
     db.session.rollback()
+
+
+# The last revision before accounts had a public name and notices a "reinstated" kind.
+BEFORE_PUBLIC_NAME = "c41a7e2f9b60"
+
+
+def test_public_names_and_reinstated_notices_come_and_go(empty_app: Flask) -> None:
+    upgrade(revision=BEFORE_PUBLIC_NAME)
+    with db.engine.begin() as conn:
+        for statement in _ROWS_BEFORE_ENUMS[:3]:  # an account, a venue, an event
+            conn.execute(text(statement), _AT)
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(text(_ROWS_BEFORE_ENUMS[4].replace("'manage-link'", "'reinstated'")), _AT)
+    upgrade()
+    assert db.session.get_one(User, 1).public_name is None  # the site's name stands in
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE users SET public_name = 'Night watch'"))
+        conn.execute(text(_ROWS_BEFORE_ENUMS[4].replace("'manage-link'", "'reinstated'")), _AT)
+    assert db.session.scalars(select(OutboxMessage.kind)).all() == [NoticeKind.REINSTATED]
+    db.session.rollback()
+
+    downgrade(revision=BEFORE_PUBLIC_NAME)
+    with db.engine.connect() as conn:
+        assert "public_name" not in {c["name"] for c in inspect(conn).get_columns("users")}
+        # A waiting "reinstated" notice went: the old CHECK does not know its kind.
+        assert conn.execute(text("SELECT count(*) FROM outbox_messages")).scalar_one() == 0
+    upgrade()
+    assert _differences() == []

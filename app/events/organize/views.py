@@ -6,13 +6,14 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.guards import require_account
-from app.events.forms import CancelDateForm, CancelForm, EventForm
+from app.events.forms import CancelDateForm, CancelForm, EventForm, ReinstateForm
 from app.events.organize import bp
-from app.events.panels import EVENT_FORM, EventFormPage, event_links
+from app.events.panels import EVENT_FORM, EventFormPage, event_columns, event_links
 from app.events.queries import get_owned_event_or_404, owned_events
 from app.events.services import (
     DateNotCancellableError,
@@ -20,6 +21,7 @@ from app.events.services import (
     cancel_event,
     create_event,
     duplicate_event,
+    reinstate_event,
     update_event,
 )
 from app.extensions import db
@@ -39,8 +41,25 @@ def _feature_links() -> dict[str, object]:
 
 @bp.get("/")
 def index() -> str:
-    """The organizer's events (all events for admins), next first."""
-    return render_template("events/organize/index.html", rows=owned_events(current_user))
+    """The organizer's events (all events for admins), next first, with other features'
+    columns (RSVP counts), each filled by one query for the whole list."""
+    rows = owned_events(current_user)
+    event_ids = [event.id for event, _next in rows]
+    columns = [(column.label, column.cells(event_ids)) for column in event_columns()]
+    return render_template("events/organize/index.html", rows=rows, columns=columns)
+
+
+def notified_sentence(count: int) -> str:
+    """How many people were told by e-mail, for the flash after a change."""
+    if count == 0:
+        return str(_("Nobody was notified by e-mail."))
+    return str(
+        ngettext(
+            "%(num)d person was notified by e-mail.",
+            "%(num)d people were notified by e-mail.",
+            count,
+        )
+    )
 
 
 def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:
@@ -56,12 +75,17 @@ def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new() -> Response | tuple[str, int]:
-    form = EventForm(venues=selectable_venues(current_user), is_new=True)
+    form = EventForm(
+        venues=selectable_venues(current_user), is_new=True, organized_by=current_user.public_name
+    )
     if form.validate_on_submit() and form.result is not None:
         event = create_event(organizer=current_user, data=form.result)
         db.session.commit()
-        flash(_("The event is saved."))
-        return redirect(url_for("organize.edit", event_id=event.id), 303)
+        if event.is_draft:
+            flash(_("Saved as a draft: only you and admins can see it."))
+        else:
+            flash(_("Published: everyone can see it now."))
+        return redirect(url_for("events.show", slug=event.slug), 303)
     return _render_form(form, None)
 
 
@@ -69,13 +93,24 @@ def new() -> Response | tuple[str, int]:
 def edit(event_id: int) -> Response | tuple[str, int]:
     event = get_owned_event_or_404(event_id, current_user)
     if event.is_cancelled:
-        abort(409, description=_("A cancelled event cannot be changed. Duplicate it instead."))
+        abort(409, description=_("A cancelled event cannot be changed. Reinstate or duplicate it."))
+    was_draft = event.is_draft
     form = EventForm.for_event(event, venues=selectable_venues(current_user))
     if form.validate_on_submit() and form.result is not None:
-        changed = update_event(event, data=form.result, editor=current_user)
+        outcome = update_event(event, data=form.result, editor=current_user)
         db.session.commit()
-        flash(_("The event is saved.") if changed else _("Nothing was changed."))
-        return redirect(url_for("organize.edit", event_id=event.id), 303)
+        if not outcome.changed:
+            message = _("Nothing was changed.")
+        elif was_draft and not event.is_draft:
+            message = _("Published: everyone can see it now.")
+        elif event.is_draft and not was_draft:
+            message = _("Saved as a draft: only you and admins can see it now.")
+        else:
+            message = _("Saved.")
+        if outcome.concerned_rsvps:
+            message += " " + notified_sentence(outcome.notified)
+        flash(message)
+        return redirect(url_for("events.show", slug=event.slug), 303)
     return _render_form(form, event)
 
 
@@ -87,9 +122,11 @@ def cancel(event_id: int) -> Response | tuple[str, int] | str:
         abort(409, description=_("This event is already cancelled."))
     form = CancelForm()
     if form.validate_on_submit():
-        cancel_event(event, reason=form.reason.data or "", editor=current_user)
+        notified = cancel_event(event, reason=form.reason.data or "", editor=current_user)
         db.session.commit()
-        flash(_("The event is cancelled. Its page now says so."))
+        flash(
+            _("The event is cancelled. Its page now says so.") + " " + notified_sentence(notified)
+        )
         return redirect(url_for("organize.index"), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("events/organize/cancel.html", form=form, event=event), status
@@ -109,15 +146,35 @@ def cancel_one_date(event_id: int, day: str) -> Response | tuple[str, int] | str
     form = CancelDateForm()
     if form.validate_on_submit():
         try:
-            cancel_date(event, occurs_on, reason=form.reason.data or "", editor=current_user)
+            notified = cancel_date(
+                event, occurs_on, reason=form.reason.data or "", editor=current_user
+            )
         except DateNotCancellableError:
             abort(409, description=_("This date has started, so it can no longer be cancelled."))
         db.session.commit()
-        flash(_("The date is cancelled. The event page says so, and its RSVPs are told."))
+        flash(
+            _("The date is cancelled. The event page says so.") + " " + notified_sentence(notified)
+        )
         return redirect(url_for("organize.edit", event_id=event.id), 303)
     status = 422 if form.is_submitted() else 200
     page = render_template("events/organize/cancel_date.html", form=form, event=event, when=when)
     return page, status
+
+
+@bp.route("/events/<id:event_id>/reinstate", methods=["GET", "POST"])
+def reinstate(event_id: int) -> Response | tuple[str, int] | str:
+    """Ask, then reinstate a cancelled event: published again, its RSVPs told."""
+    event = get_owned_event_or_404(event_id, current_user)
+    if not event.is_cancelled:
+        abort(409, description=_("Only a cancelled event can be reinstated."))
+    form = ReinstateForm()
+    if form.validate_on_submit():
+        notified = reinstate_event(event, editor=current_user)
+        db.session.commit()
+        flash(_("The event is reinstated and published.") + " " + notified_sentence(notified))
+        return redirect(url_for("events.show", slug=event.slug), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("events/organize/reinstate.html", form=form, event=event), status
 
 
 @bp.post("/events/<id:event_id>/duplicate")
