@@ -146,4 +146,6 @@ def format_calendar_date(day: date, style: str = "medium") -> str:
 def format_distance(km: float) -> str:
     """A distance in km for people: "3.4" below 10 km, whole kilometres above."""
     value = round(km, 1) if km < 10 else round(km)
-    return native_digits(format_decimal(value, locale=str(get_locale())))
+    # "default": the language's own numbering system, so Persian gets its decimal separator.
+    language = str(get_locale())
+    return native_digits(format_decimal(value, locale=language, numbering_system="default"))
