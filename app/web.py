@@ -8,6 +8,7 @@ from typing import Any
 from babel import Locale
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.datastructures import Headers, LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -107,6 +108,13 @@ def _best_language(header: str) -> str | None:
     return None
 
 
+def isolate(value: object) -> Markup:
+    """``value`` escaped inside ``<bdi>`` (the ``bdi`` filter), for a name or title put
+    into a translated sentence: a Latin title in Persian text keeps its own direction
+    and cannot pull the sentence's punctuation or digits around."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def language_name(code: str) -> str:
     """The name of the language ``code`` in the page language: "English", "انگلیسی"."""
     name: str = _locale(code).get_display_name(get_locale()) or code
@@ -131,6 +139,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["when"] = when_html
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["calendar_date"] = format_calendar_date
+    app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.globals.update(
         text_direction=text_direction,
         get_locale=get_locale,

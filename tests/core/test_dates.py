@@ -118,3 +118,10 @@ def test_digits_and_the_jalali_calendar() -> None:
     assert jalali_date(date(2026, 3, 21)) == "۱ فروردین ۱۴۰۵"  # Nowruz
     assert jalali_date(date(2026, 3, 20)) == "۲۹ اسفند ۱۴۰۴"
     assert not LATIN_DIGIT.search(jalali_date(date(2026, 12, 5)))
+
+
+def test_a_latin_title_in_a_persian_sentence_is_isolated(client: FlaskClient, app: Flask) -> None:
+    """Without <bdi>, "Vigil 2026!" inside Persian text would show as "!Vigil 2026"."""
+    event = make_event(title="Vigil 2026!", repeat=Repeat.WEEKLY, repeat_until_on=date(2027, 1, 2))
+    html = _get(client, f"/events/{event.slug}/dates", "fa")
+    assert "<bdi>Vigil 2026!</bdi>" in re.search(r"<h1>(.*?)</h1>", html).group(1)  # type: ignore[union-attr]
