@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.datastructures import Headers, LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -20,6 +16,17 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now_utc
 from app.config import LANGUAGES, RTL_LANGUAGES
+
+# Where pages' dates and times are formatted; re-exported for the features that import
+# them from here.
+from app.dates import format_calendar_date as format_calendar_date
+from app.dates import format_day as format_day
+from app.dates import format_day_time
+from app.dates import format_distance as format_distance
+from app.dates import format_when as format_when
+from app.dates import local_datetime as local_datetime
+from app.dates import when_html
+from app.dates import zone_abbreviation as zone_abbreviation
 from app.models.event import Repeat
 from app.safe_redirect import safe_next
 
@@ -102,92 +109,44 @@ def _best_language(header: str) -> str | None:
     return None
 
 
+def isolate(value: object) -> Markup:
+    """``value`` escaped inside ``<bdi>`` (the ``bdi`` filter), for a name or title put
+    into a translated sentence: a Latin title in Persian text keeps its own direction
+    and cannot pull the sentence's punctuation or digits around."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
+def language_name(code: str) -> str:
+    """The name of the language ``code`` in the page language: "English", "انگلیسی"."""
+    name: str = _locale(code).get_display_name(get_locale()) or code
+    return name
+
+
 @cache
 def _locale(code: str) -> Locale:
     # One parsed Babel locale per language (Flask-Babel would parse the code per request).
     return Locale.parse(code)
 
 
-def text_direction() -> str:
-    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
-
-
-def local_datetime(instant: datetime, zone: str) -> datetime:
-    """``instant`` (aware UTC) as wall time in the IANA ``zone``."""
-    return instant.astimezone(ZoneInfo(zone))
-
-
-def zone_abbreviation(instant: datetime, zone: str) -> str:
-    """The zone's abbreviation at that instant, e.g. CET or CEST."""
-    return local_datetime(instant, zone).strftime("%Z")
-
-
-def format_when(starts_at: datetime, ends_at: datetime, zone: str) -> str:
-    """ "Saturday, 5 December 2026, 15:00–17:00 CET" in the venue's zone and the page language.
-
-    Pages show venue time, never the viewer's (STYLE.md rule 4).
-    """
-    locale = get_locale()  # a Babel Locale: parsed once per request, not once per call
-    start = local_datetime(starts_at, zone)
-    end = local_datetime(ends_at, zone)
-    day = format_date(start.date(), format="full", locale=locale)
-    start_time = format_time(start.time(), format="HH:mm", locale=locale)
-    end_time = format_time(end.time(), format="HH:mm", locale=locale)
-    if end.date() != start.date():
-        end_day = format_date(end.date(), format="medium", locale=locale)
-        end_time = f"{end_day} {end_time}"
-    text: str = _(
-        "%(day)s, %(start)s–%(end)s %(zone)s",
-        day=day,
-        start=start_time,
-        end=end_time,
-        zone=start.strftime("%Z"),
-    )
-    return text
-
-
-def format_day(instant: datetime, zone: str) -> str:
-    """The local date of ``instant`` in ``zone``, e.g. "Nov 28, 2026"."""
-    return format_calendar_date(local_datetime(instant, zone).date())
-
-
-def format_day_time(instant: datetime, zone: str) -> str:
-    """The local date and 24-hour time of ``instant`` in ``zone`` with the zone's abbreviation,
-    e.g. "Nov 28, 2026, 15:00 CET": HH:mm in every language, never a locale's AM/PM."""
-    local = local_datetime(instant, zone)
-    time_of_day = format_time(local.time(), format="HH:mm", locale=get_locale())
-    text: str = _(
-        "%(day)s, %(time)s %(zone)s",
-        day=format_calendar_date(local.date()),
-        time=time_of_day,
-        zone=local.strftime("%Z"),
-    )
-    return text
-
-
-def format_calendar_date(day: date) -> str:
-    """A calendar date in the page language, e.g. "Nov 28, 2026"."""
-    return format_date(day, format="medium", locale=str(get_locale()))
-
-
-def format_distance(km: float) -> str:
-    """A distance in km for people: "3.4" below 10 km, whole kilometres above."""
-    value = round(km, 1) if km < 10 else round(km)
-    return format_decimal(value, locale=str(get_locale()))
+def text_direction(language: str | None = None) -> str:
+    """``rtl`` or ``ltr``: of ``language``, by default of the page."""
+    return "rtl" if (language or str(get_locale())) in RTL_LANGUAGES else "ltr"
 
 
 def init_app(app: Flask) -> None:
     """Register converters, template helpers, the language switch and response headers."""
     app.url_map.converters["id"] = IdConverter
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["when"] = when_html
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["day_time"] = format_day_time
     app.jinja_env.filters["calendar_date"] = format_calendar_date
+    app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.globals.update(
         text_direction=text_direction,
         get_locale=get_locale,
         languages=LANGUAGES,
+        language_name=language_name,
         zone_abbreviation=zone_abbreviation,
         distance=format_distance,
         # Templates compare states with members, never with spelled-out values.

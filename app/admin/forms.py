@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SubmitField
+from wtforms import BooleanField, Field, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate it
 from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from app.campaign.services import BODY_MAX, BYLINE_MAX, SUBTITLE_MAX, TITLE_MAX
+from app.config import LANGUAGES
 from app.forms import CleanStringField, CleanTextAreaField
 
 
@@ -30,8 +33,28 @@ def _at_most(limit: int) -> Length:
     return Length(max=limit, message=_l("Use at most %(max)d characters.", max=limit))
 
 
+def _native_name(code: str) -> str:
+    name: str = Locale.parse(code).get_display_name(code) or code
+    return name
+
+
 class StatementForm(FlaskForm):
     """A new version of the pinned statement; limits equal the statement_versions columns."""
+
+    # Each language named in itself, as the language switch in the footer does.
+    language = SelectField(
+        _l("Language of the text"),
+        choices=[SelectChoice(code, _native_name(code)) for code in LANGUAGES],
+        default="en",
+        description=_l("Publishing replaces the version pinned in this language."),
+    )
+    is_translation = BooleanField(
+        _l("This text is a translation of the original"),
+        description=_l(
+            "Pages in this language show it with a link to the original; "
+            "pages in languages without a version show the original."
+        ),
+    )
 
     title = CleanStringField(_l("Title"), validators=[_Required(), _at_most(TITLE_MAX)])
     subtitle = CleanStringField(_l("Subtitle"), validators=[_at_most(SUBTITLE_MAX)])

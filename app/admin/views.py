@@ -7,7 +7,7 @@ not even revealed (STYLE.md rule 5).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -25,8 +25,14 @@ from app.auth.services import (
     revoke_invite,
 )
 from app.auth.throttle import failed_sign_ins
-from app.campaign.queries import get_statement_version_or_404, pinned_statement, statement_history
+from app.campaign.queries import (
+    get_statement_version_or_404,
+    pinned_in,
+    pinned_statement,
+    statement_history,
+)
 from app.campaign.services import pin_statement
+from app.config import LANGUAGES
 from app.extensions import db, login_manager
 from app.forms import EmptyForm
 from app.markdown import render_markdown
@@ -149,9 +155,20 @@ def reactivate(user_id: int) -> Response:
 
 @bp.route("/statement", methods=["GET", "POST"])
 def statement() -> Response | tuple[str, int]:
-    """Replace the pinned statement with a new version; the history is listed below."""
-    current = pinned_statement()
+    """Publish a new version of the statement in one language; the history is listed below.
+
+    ``?language=fa`` fills the form with the version pinned in that language (else the
+    original).
+    """
+    asked = request.args.get("language", "")
+    chosen = asked if asked in LANGUAGES else None
+    current = (pinned_in(chosen) if chosen else None) or pinned_statement()
     form = StatementForm(obj=current)
+    if chosen and not form.is_submitted():
+        form.language.data = chosen
+        if current is not None and current.language != chosen:
+            # No version in that language yet: a translation, starting from the original.
+            form.is_translation.data = True
     if form.validate_on_submit():
         try:
             pin_statement(
@@ -159,6 +176,8 @@ def statement() -> Response | tuple[str, int]:
                 subtitle=form.subtitle.data,
                 byline=form.byline.data,
                 body=form.body.data,
+                language=form.language.data,
+                is_translation=form.is_translation.data,
                 created_by=_admin(),
             )
             db.session.commit()

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from app.campaign.queries import pinned_statement
+from app.config import LANGUAGES
 from app.extensions import db
 from app.models import StatementVersion, User
 from app.text import TextError, clean_text
@@ -39,6 +40,8 @@ class StatementData:
     subtitle: str
     byline: str
     body: str
+    language: str = "en"
+    is_translation: bool = False
 
 
 def _field(meta: dict[str, Any], name: str, limit: int, path: Path, *, required: bool) -> str:
@@ -62,11 +65,24 @@ def _field(meta: dict[str, Any], name: str, limit: int, path: Path, *, required:
     return value
 
 
+def _language(meta: dict[str, Any], name: str, path: Path) -> str | None:
+    value = meta.get(name)
+    if value is None:
+        return None
+    if value not in LANGUAGES:
+        raise StatementFileError(
+            f"{path}: {name!r} in the front matter must be one of {', '.join(LANGUAGES)}."
+        )
+    return str(value)
+
+
 def parse_statement_file(path: Path | str) -> StatementData:
-    """Read a Markdown file with YAML front matter (title, subtitle, byline).
+    """Read a Markdown file with YAML front matter (title, subtitle, byline, language).
 
     The file starts with a line ``---``, then YAML, then another ``---`` line;
-    the Markdown body follows. Other front-matter keys are ignored.
+    the Markdown body follows. ``language`` (default ``en``) names the language of
+    the text; ``translation_of`` (the original's language) marks it as a translation.
+    Other front-matter keys are ignored.
     Raises StatementFileError with a readable message if the file is missing,
     not UTF-8, malformed, or a value is missing, not text or too long.
     """
@@ -111,24 +127,36 @@ def parse_statement_file(path: Path | str) -> StatementData:
         subtitle=_field(meta, "subtitle", SUBTITLE_MAX, path, required=False),
         byline=_field(meta, "byline", BYLINE_MAX, path, required=False),
         body=body,
+        language=_language(meta, "language", path) or "en",
+        is_translation=_language(meta, "translation_of", path) is not None,
     )
 
 
 def pin_statement(
-    *, title: str, subtitle: str, byline: str, body: str, created_by: User | None
+    *,
+    title: str,
+    subtitle: str,
+    byline: str,
+    body: str,
+    created_by: User | None,
+    language: str = "en",
+    is_translation: bool = False,
 ) -> StatementVersion:
-    """Store a new version of the statement and make it the pinned one.
+    """Store a new version of the statement in ``language`` and pin it there.
 
-    The previously pinned version is unpinned and stays in the history. Both
-    changes are flushed, not committed: they take effect with the caller's
-    commit, so there is never a moment without exactly one pinned version.
-    Two concurrent calls cannot both win: the partial unique index on
-    ``is_pinned`` makes the later commit fail with an IntegrityError.
+    The version pinned in that language, and for a new original the pinned original,
+    are unpinned and stay in the history. Both changes are flushed, not committed:
+    they take effect with the caller's commit, so a language is never without its
+    pinned version. Two concurrent calls cannot both win: the partial unique indexes
+    make the later commit fail with an IntegrityError.
     """
+    same_place = StatementVersion.language == language
+    if not is_translation:
+        same_place = or_(same_place, ~StatementVersion.is_translation)
     # Unpin first and flush, so the INSERT below never meets a second pinned row.
     db.session.execute(
         update(StatementVersion)
-        .where(StatementVersion.is_pinned)
+        .where(StatementVersion.is_pinned, same_place)
         .values(is_pinned=False)
         .execution_options(synchronize_session="fetch")
     )
@@ -137,28 +165,36 @@ def pin_statement(
         subtitle=subtitle,
         byline=byline,
         body=body,
+        language=language,
+        is_translation=is_translation,
         is_pinned=True,
         created_by=created_by,
     )
     db.session.add(version)
     db.session.flush()
-    log.info("statement version %s pinned", version.id)
+    log.info("statement version %s pinned (%s)", version.id, language)
     return version
 
 
+def pin_statement_data(data: StatementData) -> StatementVersion:
+    """``pin_statement`` with what a statement file holds (no author: loaded from a file)."""
+    return pin_statement(
+        title=data.title,
+        subtitle=data.subtitle,
+        byline=data.byline,
+        body=data.body,
+        language=data.language,
+        is_translation=data.is_translation,
+        created_by=None,
+    )
+
+
 def load_statement_if_missing(path: Path | str) -> bool:
-    """Pin the statement from ``path`` if no version is pinned yet; True if it did.
+    """Pin the statement from ``path`` if no original is pinned yet; True if it did.
 
     Raises StatementFileError (see parse_statement_file) only when it reads the file.
     """
     if pinned_statement() is not None:
         return False
-    data = parse_statement_file(path)
-    pin_statement(
-        title=data.title,
-        subtitle=data.subtitle,
-        byline=data.byline,
-        body=data.body,
-        created_by=None,
-    )
+    pin_statement_data(parse_statement_file(path))
     return True

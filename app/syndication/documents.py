@@ -77,7 +77,7 @@ def entry_text(listing: Listing) -> EntryText:
     …", app.feeds.documents) with the reason first in the summary.
     """
     event, occurrence = listing.event, listing.occurrence
-    when = format_when(occurrence.starts_at, occurrence.ends_at, event.timezone)
+    when = format_when(occurrence.starts_at, occurrence.ends_at, event.timezone, feed=True)
     lines = [
         _("When: %(when)s (%(zone)s)", when=when, zone=event.timezone),
         _("Where: %(place)s", place=place_line(listing.venue, str(get_locale()))),

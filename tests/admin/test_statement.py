@@ -10,10 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import clock
-from app.campaign.queries import pinned_statement, statement_history
+from app.campaign.queries import pinned_in, pinned_statement, statement_history
 from app.campaign.services import pin_statement
 from app.extensions import db
 from app.models import StatementVersion, User
+from tests.campaign.test_languages import loaded  # noqa: F401  (a fixture)
 from tests.campaign.test_services import pinned_count
 from tests.campaign.test_views import assert_inert
 from tests.conftest import DEFAULT_NOW, csrf_token
@@ -97,7 +98,7 @@ def test_replace_statement_keeps_history(
     assert history.index(f"/admin/statement/{pinned.id}") < history.index(
         f"/admin/statement/{original.id}"
     )
-    assert "by Admin Ada" in history
+    assert "by <bdi>Admin Ada</bdi>" in history  # a name inside a sentence is isolated
     assert "loaded from a file" in history
     assert "(pinned)" in history
 
@@ -219,3 +220,28 @@ def test_concurrent_publication_is_409_not_500(
     db.session.expire_all()
     assert [v.id for v in statement_history()] == [original.id]
     assert pinned_count() == 1
+
+
+@pytest.mark.usefixtures("loaded")
+def test_admin_publishes_a_translation(admin_client: FlaskClient) -> None:
+    original = pinned_statement()
+    page = admin_client.get("/admin/statement?language=de").get_data(as_text=True)
+    assert '<option selected value="de">Deutsch</option>' in page
+    assert 'id="is_translation" name="is_translation" type="checkbox" value="y"' in page
+    response = admin_client.post(
+        "/admin/statement",
+        data={
+            "language": "de",
+            "is_translation": "y",
+            "title": "Damit die Bewegung nicht stirbt!",
+            "body": "Seit mehr als drei Wochen …",
+            "csrf_token": csrf_token(admin_client, "/admin/statement"),
+        },
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    german = pinned_in("de")
+    assert german is not None
+    assert (german.title, german.is_translation) == ("Damit die Bewegung nicht stirbt!", True)
+    assert pinned_statement() == original
+    assert pinned_in("fa") is not None
