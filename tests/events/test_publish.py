@@ -339,7 +339,7 @@ def test_the_heading_says_all_events_for_admins(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "Dec 5, 2026, 15:00 CET"), ("de", "05.12.2026, 15:00 CET"), ("fa", "15:00")],
+    [("en", "Dec 5, 2026, 15:00 CET"), ("de", "05.12.2026, 15:00 CET"), ("fa", "۱۵:۰۰")],
 )
 def test_the_list_shows_24_hour_times_in_every_language(
     client: FlaskClient, language: str, expected: str
