@@ -55,7 +55,9 @@ def dates(slug: str) -> str:
     event = get_public_event_or_404(slug, viewer)
     upcoming, over = all_occurrences(event)
     lines = date_lines(event, upcoming, complete=True)
-    return render_template("events/dates.html", event=event, upcoming=lines, over=over)
+    instants = [line.starts_at for line in lines] or [event.starts_at]
+    zones = zone_labels(instants, event.timezone, str(get_locale()))
+    return render_template("events/dates.html", event=event, upcoming=lines, over=over, zones=zones)
 
 
 @bp.get("/events/<slug>")

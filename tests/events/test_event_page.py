@@ -208,3 +208,11 @@ def test_rsvp_confirmation_offers_the_calendar_and_keeps_the_code_in_the_fragmen
     assert "calendar.google.com" in page
     assert "20261205T140000Z" in page
     assert page.index('class="private-link"') < page.index('class="add-to-calendar"')
+
+
+def test_all_dates_page_names_the_zone_too(client: FlaskClient) -> None:
+    event = make_series(_yerevan())
+    page = client.get(f"/events/{event.slug}/dates", headers=GERMAN).get_data(as_text=True)
+    [zone] = _zones(page)
+    assert "Eriwan" in zone
+    assert "UTC+4" in zone
