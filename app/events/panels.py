@@ -9,7 +9,7 @@ per test) changes nothing.
   feature registers a panel for the page: a function that gets what the page
   knows (``EventPage``…) and returns HTML for some of its slots. The view calls
   ``render`` and the template writes each slot where it belongs, e.g.
-  ``{{ panels.after_description }}``.
+  ``{{ panels.rsvp }}``.
 - ``add_event_link``: a link from the organizer's pages of an event (its row in
   "My events", its edit page) to the feature's own page about it.
 - ``add_event_column``: a column of the organizer's list of events (RSVP counts),
@@ -115,11 +115,10 @@ class Page(Generic[P]):
         return {slot: Markup("").join(html) for slot, html in parts.items()}
 
 
-# The public page of an event: inside "Where" after the address, after the facts
-# (before the description), after the description, and the page's scripts.
-EVENT_PAGE: Page[EventPage] = Page(
-    "event", ("where", "after_facts", "after_description", "scripts")
-)
+# The public page of an event: inside "Where" after the address, the RSVP box (after
+# the description and the safety note), add to calendar after it, more ways to pass
+# the event on inside "Share", and the page's scripts.
+EVENT_PAGE: Page[EventPage] = Page("event", ("where", "rsvp", "calendar", "share", "scripts"))
 # The public list: its <head>, above the filter form, and between it and the count of dates.
 LIST_PAGE: Page[ListPage] = Page("list", ("head", "before_filters", "before_count"))
 # The organizer's form: the page's <head>, and the position fields of "another address".

@@ -9,7 +9,13 @@ from flask_login import current_user
 from app.events import bp
 from app.events.filters import FilterForm, read_filters
 from app.events.panels import EVENT_PAGE, LIST_PAGE, EventPage, ListPage
-from app.events.public import organized_by
+from app.events.public import (
+    address_line,
+    coordinates_text,
+    geo_uri,
+    organized_by,
+    zone_labels,
+)
 from app.events.queries import (
     all_occurrences,
     date_lines,
@@ -21,6 +27,7 @@ from app.events.queries import (
 )
 from app.markdown import render_markdown
 from app.pagecache import cached_live_page, cached_page
+from app.urls import absolute_url
 from app.venues.countries import country_name, place_line
 
 
@@ -49,29 +56,39 @@ def dates(slug: str) -> str:
     event = get_public_event_or_404(slug, viewer)
     upcoming, over = all_occurrences(event)
     lines = date_lines(event, upcoming, complete=True)
-    return render_template("events/dates.html", event=event, upcoming=lines, over=over)
+    instants = [line.starts_at for line in lines] or [event.starts_at]
+    zones = zone_labels(instants, event.timezone, str(get_locale()))
+    return render_template("events/dates.html", event=event, upcoming=lines, over=over, zones=zones)
 
 
 @bp.get("/events/<slug>")
 @cached_live_page
 def show(slug: str) -> str:
-    """One event: when (venue time), where, what, who organizes it, its status.
+    """One event: its status, when (venue time and zone), where, what, who organizes it.
 
-    Other features add their parts (venue map, add to calendar, RSVP) as panels.
-    Cached for anonymous visitors: the page a rush opens (app.pagecache).
+    Other features add their parts (venue map, RSVP, add to calendar, posters) as
+    panels; published events get the share field. Cached for anonymous visitors: the
+    page a rush opens (app.pagecache).
     """
     viewer = current_user if current_user.is_authenticated else None
     event = get_public_event_or_404(slug, viewer)
     occurrences = upcoming_occurrences(event, limit=DATES_ON_EVENT_PAGE)
     locale = str(get_locale())
     place = place_line(event.venue, locale)
+    dates = date_lines(event, occurrences, complete=False)
+    instants = [line.starts_at for line in dates] or [event.starts_at]
     return render_template(
         "events/show.html",
         event=event,
-        dates=date_lines(event, occurrences, complete=False),
+        dates=dates,
+        zones=zone_labels(instants, event.timezone, locale),
         more_dates=max(upcoming_occurrence_count(event) - len(occurrences), 0),
         description_html=render_markdown(event.description),
-        country=country_name(event.venue.country_code, locale),
+        address=address_line(event.venue, country_name(event.venue.country_code, locale)),
+        geo_uri=geo_uri(event.venue),
+        coordinates=coordinates_text(event.venue),
+        # A draft's address works for its organizer only: nothing to pass on yet.
+        share_url=None if event.is_draft else absolute_url("events.show", slug=event.slug),
         organized_by=organized_by(event),
         # The organizer's bar (its status, edit or reinstate): never on a cached page, as
         # only a signed-in account, whose pages are not cached, manages events.

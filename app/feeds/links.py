@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 from urllib.parse import urlencode
 
 from flask import url_for
 
-from app.models import Event, Occurrence
+from app.models import Event
 from app.urls import absolute_url
 
 FEED_FILTERS = ("country", "city", "kind", "near", "radius_km")
@@ -41,11 +42,21 @@ def subscribe_links(args: dict[str, str]) -> SubscribeLinks:
     return SubscribeLinks(webcal=webcal, https=https, google=google)
 
 
+class Dated(Protocol):
+    """One date of an event: an Occurrence, or a date of an RSVP on its confirmation page."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+
 def _utc(instant: datetime, fmt: str) -> str:
     return instant.astimezone(UTC).strftime(fmt)
 
 
-def add_links(event: Event, occurrence: Occurrence, location: str) -> AddLinks:
+def add_links(event: Event, occurrence: Dated, location: str) -> AddLinks:
     """Links that add the given date of ``event`` to Google or Outlook, and its .ics."""
     page = absolute_url("events.show", slug=event.slug)
     google = "https://calendar.google.com/calendar/render?" + urlencode(

@@ -16,7 +16,7 @@ def _event_page(page: EventPage) -> dict[str, Markup]:
     if not page.occurrences or page.event.is_draft:
         return {}
     links = add_links(page.event, page.occurrences[0], page.place)
-    return {"after_facts": macro(_PANELS, "add_to_calendar")(links)}
+    return {"calendar": macro(_PANELS, "add_to_calendar")(links)}
 
 
 def _list_page(page: ListPage) -> dict[str, Markup]:

@@ -16,7 +16,7 @@ def _event_page(page: EventPage) -> dict[str, Markup]:
         size: url_for("posters.poster", slug=page.event.slug, size=size)
         for size in ("a4", "letter")
     }
-    return {"after_facts": macro("posters/_panels.html", "poster_links")(links)}
+    return {"share": macro("posters/_panels.html", "poster_links")(links)}
 
 
 def register(app: Flask) -> None:

@@ -24,7 +24,7 @@ def _event_page(page: EventPage) -> dict[str, Markup]:
     panel = rsvp_panel(page.event)
     section = macro("rsvp/_panel.html", "rsvp_section")
     form = RsvpForm(meta={"csrf": False})
-    slots = {"after_description": section(page.event, panel, form)}
+    slots = {"rsvp": section(page.event, panel, form)}
     if panel.is_open:
         slots["scripts"] = macro("rsvp/_form.html", "token_script")()
     return slots

@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response
 from app.clock import now_utc
 from app.events.queries import get_public_event_or_404, is_slug, when_on
 from app.extensions import csrf, limiter
+from app.feeds.links import add_links
 from app.models import Event, OccurrenceSkip
 from app.models.rsvp import Rsvp
 from app.privacy import client_key_for
@@ -243,13 +244,19 @@ def done() -> str:
     if not rsvps:
         return render_template("rsvp/done.html", rsvps=[])
     event = event_with_venue(rsvps[0].event_id)
+    dates = _date_lines(event, rsvps)
+    place = _place(event)
+    # "Add to calendar" as on the event's page: the .ics of all dates, and the first date
+    # of this RSVP for Google and Outlook. The links name the event's page, never the code.
+    first_date = next((line for line in dates if line.cancelled is None), None)
     return render_template(
         "rsvp/done.html",
-        dates=_date_lines(event, rsvps),
+        dates=dates,
         first=rsvps[0],
         all_going=all(rsvp.is_going for rsvp in rsvps),
         event=event,
-        place=_place(event),
+        place=place,
+        calendar=add_links(event, first_date, place) if first_date is not None else None,
         manage_link=consent.manage_url(token),
         # Only what became of the mail: the page never shows the address.
         mail_state=mail_state,

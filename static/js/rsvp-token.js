@@ -36,7 +36,8 @@
       }
       event.preventDefault();
       fetchToken().then(function () {
-        form.submit();
+        // The form's own method: its button is named "submit" and hides form.submit.
+        HTMLFormElement.prototype.submit.call(form);
       });
     });
   });

@@ -271,3 +271,15 @@ def test_organizers_cannot_revoke_invitations(
     )
     assert response.status_code == 404
     assert invites() == [stored]
+
+
+def test_invitation_link_is_a_share_field(admin_client: FlaskClient) -> None:
+    _status, page = invite(admin_client, "copy@example.org")
+    field = re.search(r'<input id="invite-link"[^>]*>', page)
+    assert field is not None
+    assert "readonly" in field.group(0)
+    assert LINK.search(field.group(0))
+    assert '<label for="invite-link">' in page
+    assert 'class="share-native"' in page  # sent on over a private channel: Share… helps
+    assert "js/share.js" in page
+    assert "js/share.js" not in admin_client.get("/admin/organizers").get_data(as_text=True)

@@ -517,14 +517,14 @@ def context(
             browser_log.outside_requests.append(request.url)
             route.abort("blockedbyclient")
 
-    context = browser.new_context(
-        base_url=site.base_url,
-        locale="en-GB",
+    options: dict[str, Any] = {
+        "base_url": site.base_url,
+        "locale": "en-GB",
         # Far from every venue: pages must show venue time, not the browser's.
-        timezone_id="Pacific/Auckland",
-        viewport={"width": 1280, "height": 800},
-        **getattr(request, "param", {}),
-    )
+        "timezone_id": "Pacific/Auckland",
+        "viewport": {"width": 1280, "height": 800},
+    }
+    context = browser.new_context(**{**options, **getattr(request, "param", {})})
     # Everything here is local and small: fail in seconds, not after 30.
     context.set_default_timeout(10_000)
     context.route("**/*", route)

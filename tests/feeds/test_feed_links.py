@@ -156,7 +156,9 @@ def test_event_page_offers_add_to_calendar_links(client: FlaskClient) -> None:
     assert query["startdt"] == ["2026-11-26T17:00:00Z"]
     assert query["enddt"] == ["2026-11-26T19:00:00Z"]
 
-    _assert_only_links_leave_the_site(html, {google, outlook})
+    # And the venue's position for the visitor's own maps app (a geo: URI loads nothing).
+    geo = "geo:52.4609,13.2998?q=52.4609,13.2998"
+    _assert_only_links_leave_the_site(html, {google, outlook, geo})
 
 
 def test_cancelled_event_page_keeps_its_download(client: FlaskClient) -> None:
