@@ -273,12 +273,17 @@
     return count < 10 ? "small" : count < 100 ? "medium" : "large";
   }
 
-  // The marker of a place: a disc with its number of events, larger for more; grey
-  // when every one of them is cancelled.
+  // The marker of a place: a disc with its number of events, larger for more; hollow
+  // with a dashed red ring when every one of them is cancelled, a red mark when some are.
   function placeIcon(properties) {
     var count = properties.event_count;
     var size = sizeClass(count);
-    var cancelled = properties.cancelled_count === count ? " marker-cancelled" : "";
+    var cancelled =
+      properties.cancelled_count === count
+        ? " marker-cancelled"
+        : properties.cancelled_count > 0
+          ? " marker-some-cancelled"
+          : "";
     var diameter = { small: 28, medium: 34, large: 42 }[size];
     return L.divIcon({
       className: "place-marker place-marker-" + size + cancelled,
@@ -312,11 +317,12 @@
           var properties = feature.properties;
           var coordinates = feature.geometry.coordinates;
           events += properties.event_count;
+          var title = properties.cancelled_count
+            ? frame.dataset.labelPlaceCancelled.replace("{cancelled}", properties.cancelled_count)
+            : frame.dataset.labelPlace;
           var marker = L.marker([coordinates[1], coordinates[0]], {
             icon: placeIcon(properties),
-            title: frame.dataset.labelPlace
-              .replace("{place}", properties.venue)
-              .replace("{n}", properties.event_count),
+            title: title.replace("{place}", properties.venue).replace("{n}", properties.event_count),
           });
           marker.feature = feature;
           marker.bindPopup(function () {
