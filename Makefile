@@ -247,3 +247,20 @@ fonts:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The street map's renderer, static/vendor/protomaps-leaflet/ (see static/vendor/README.md):
+# the pinned protomaps-leaflet from the npm registry (`npm pack` checks the tarball's
+# integrity), its one built file and licence copied only if both match the SHA256SUMS there.
+# A new version needs new sums and the same version in app/maps/vendor.py.
+PROTOMAPS_LEAFLET_VERSION := 5.1.0
+PROTOMAPS_LEAFLET_DIR := static/vendor/protomaps-leaflet
+.PHONY: protomaps-leaflet
+protomaps-leaflet:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent "protomaps-leaflet@$(PROTOMAPS_LEAFLET_VERSION)" >/dev/null && \
+	  tar -xzf "protomaps-leaflet-$(PROTOMAPS_LEAFLET_VERSION).tgz"); \
+	mkdir "$$tmp/out"; \
+	cp "$$tmp/package/dist/protomaps-leaflet.js" "$$tmp/package/LICENSE" "$$tmp/out/"; \
+	(cd "$$tmp/out" && sha256sum --check --strict "$(CURDIR)/$(PROTOMAPS_LEAFLET_DIR)/SHA256SUMS"); \
+	cp "$$tmp/out/"* $(PROTOMAPS_LEAFLET_DIR)/; \
+	echo "== $(PROTOMAPS_LEAFLET_DIR): protomaps-leaflet $(PROTOMAPS_LEAFLET_VERSION), checksums match"

@@ -144,6 +144,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("TILE_ATTRIBUTION", str, "", "Credit shown under the tiles (plain text)."),
     Setting(
+        "MAP_PMTILES",
+        str,
+        None,
+        "Street map: path to a PMTiles archive of vector tiles (README, Street map), "
+        "served from this site; unset: the offline map.",
+    ),
+    Setting(
+        "MAP_PMTILES_ATTRIBUTION",
+        str,
+        "© OpenStreetMap contributors, Protomaps",
+        "Credit shown under the street map (plain text).",
+    ),
+    Setting(
         "EMBED_ORIGINS",
         str,
         "",
@@ -205,6 +218,9 @@ def load_config(
         values["DATABASE_URL"] = f"sqlite:///{instance_path / 'vigil.db'}"
     if not values["BASE_URL"] and not values["SECURE_COOKIES"]:
         values["BASE_URL"] = DEVELOPMENT_BASE_URL
+    if values["MAP_PMTILES"]:
+        # Relative to where Vigil was started, as operators read it (not to app/).
+        values["MAP_PMTILES"] = os.path.abspath(values["MAP_PMTILES"])
     validate(values)
     values["BASE_URL"] = canonical_base_url(values["BASE_URL"])
     # Flask answers 400 to a request for any other host, before routing: a forged
@@ -358,6 +374,10 @@ def validate(values: Mapping[str, Any]) -> None:
         tile_origin(values["TILE_URL"])
     if len(values["TILE_ATTRIBUTION"]) > 200:
         raise ConfigError("VIGIL_TILE_ATTRIBUTION must be at most 200 characters.")
+    if values["MAP_PMTILES"]:
+        _check_street_archive(values["MAP_PMTILES"])
+    if len(values["MAP_PMTILES_ATTRIBUTION"]) > 200:
+        raise ConfigError("VIGIL_MAP_PMTILES_ATTRIBUTION must be at most 200 characters.")
     embed_origins(values["EMBED_ORIGINS"])
 
 
@@ -475,6 +495,18 @@ def _check_database_url(url: str) -> None:
         raise ConfigError(
             "VIGIL_DATABASE_URL must be a sqlite:///path or postgresql+psycopg://… URL."
         )
+
+
+def _check_street_archive(path: str) -> None:
+    """The street map's archive must be a PMTiles v3 file of vector tiles we can read."""
+    from app.maps.archive import ArchiveError, read_archive
+
+    try:
+        read_archive(path)
+    except ArchiveError as exc:
+        raise ConfigError(
+            f"VIGIL_MAP_PMTILES: {exc}. Make one with `pmtiles extract` (README, Street map)."
+        ) from None
 
 
 def _check_rate_limit(key: str, value: str) -> None:

@@ -42,10 +42,11 @@ def _event_form(page: EventFormPage) -> dict[str, Markup]:
     known = page.latitude is not None and page.longitude is not None
     place: dict[str, Any] = {"lat": page.latitude, "lon": page.longitude} if known else {}
     script_src = url_for("maps.picker_script", **place)
+    tiles = tile_settings()
     return {
-        "head": macro("maps/_map.html", "vendor_assets")(),
+        "head": macro("maps/_map.html", "vendor_assets")(tiles),
         "position": macro(_PANELS, "picker")(
-            picker, page.latitude_field, page.longitude_field, tile_settings(), script_src
+            picker, page.latitude_field, page.longitude_field, tiles, script_src
         ),
     }
 

@@ -16,10 +16,12 @@ from functools import lru_cache
 from typing import Any
 
 import folium
-from flask import current_app
+from flask import current_app, url_for
 from folium.plugins import MarkerCluster
 from markupsafe import Markup
 
+from app.maps.archive import current_archive
+from app.maps.vendor import vendor_url
 from app.models import Venue
 from app.urls import site_origin
 from app.venues.geo import Near
@@ -112,11 +114,13 @@ def _zoom_for(radius_km: int) -> int:
     return 4
 
 
-def tile_settings() -> dict[str, str | bool]:
-    """The operator's street tiles, and whether loading them needs the visitor's consent.
+def tile_settings() -> dict[str, Any]:
+    """The operator's street map: raster tiles and whether loading them needs the
+    visitor's consent, and the vector street map from this site (``streets``, or None).
 
     Tiles from another origin show that host the visitor's IP address, so they are
-    loaded only after the visitor agrees (design/security.md decision 3).
+    loaded only after the visitor agrees (design/security.md decision 3). The street
+    archive is read from our own origin (app.maps.archive): it needs no consent.
     """
     url = current_app.config["TILE_URL"] or ""
     origin = current_app.config["TILE_ORIGIN"]
@@ -125,6 +129,31 @@ def tile_settings() -> dict[str, str | bool]:
         "attribution": current_app.config["TILE_ATTRIBUTION"],
         "consent": bool(origin) and origin != site_origin(),
         "host": origin.split("://", 1)[1] if origin else "",
+        "streets": street_settings(),
+    }
+
+
+# Below this zoom the street map is not drawn: an archive of a few cities would be a
+# patch of another colour on the world (its tiles at low zoom cover far more than its
+# cities). From here on a city's region fills the map.
+STREETS_MIN_ZOOM = 8
+
+
+def street_settings() -> dict[str, str | int] | None:
+    """What static/js/maps.js needs to draw the street archive, or None without one."""
+    archive = current_archive(current_app.config["MAP_PMTILES"])
+    if archive is None:
+        return None
+    west, south, east, north = archive.bounds
+    return {
+        # The version in the URL lets browsers keep the archive's ranges (maps.streets).
+        "url": url_for("maps.streets", v=archive.version),
+        "attribution": current_app.config["MAP_PMTILES_ATTRIBUTION"],
+        "renderer": vendor_url("protomaps-leaflet", "protomaps-leaflet.js"),
+        # Display zoom z draws data tiles of zoom z - 1 (protomaps-leaflet, levelDiff 1).
+        "min_zoom": max(STREETS_MIN_ZOOM, archive.min_zoom + 1),
+        "max_data_zoom": archive.max_zoom,
+        "bounds": f"{west:.5f},{south:.5f},{east:.5f},{north:.5f}",
     }
 
 

@@ -1,9 +1,12 @@
-"""Leaflet and Leaflet.markercluster, served from their installed xstatic packages.
+"""Leaflet and Leaflet.markercluster, served from their installed xstatic packages,
+and protomaps-leaflet (the street map's renderer) from its one pinned file.
 
-No third-party JavaScript is committed or fetched by browsers from a CDN: pip
-installs the packages (pyproject.toml) and these routes serve their files under
-our own origin, with the version in the path so browsers may keep them a year.
-Versions are listed in static/vendor/README.md.
+No browser fetches third-party JavaScript from a CDN: pip installs the Leaflet
+packages (pyproject.toml); protomaps-leaflet exists only on npm, so its built file
+is committed under static/vendor/protomaps-leaflet/ with its licence and checksum
+(`make protomaps-leaflet` refreshes it). These routes serve the files under our own
+origin, with the version in the path so browsers may keep them a year. Versions
+are listed in static/vendor/README.md.
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ import xstatic.pkg.leaflet_markercluster
 from flask import Blueprint, abort, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
+from app import PROJECT_ROOT
+
 ONE_YEAR = 365 * 24 * 3600
+# The committed file's version; the Makefile's PROTOMAPS_LEAFLET_VERSION must match
+# (tests/maps/test_streets.py).
+PROTOMAPS_LEAFLET_VERSION = "5.1.0"
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,10 @@ def _package(module: ModuleType) -> Package:
 PACKAGES = {
     "leaflet": _package(xstatic.pkg.leaflet),
     "leaflet.markercluster": _package(xstatic.pkg.leaflet_markercluster),
+    "protomaps-leaflet": Package(
+        directory=str(PROJECT_ROOT / "static" / "vendor" / "protomaps-leaflet"),
+        version=PROTOMAPS_LEAFLET_VERSION,
+    ),
 }
 
 bp = Blueprint("vendor", __name__)

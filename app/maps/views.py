@@ -10,7 +10,7 @@ import math
 import re
 from typing import Any
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from app.events.filters import RADIUS_DEFAULT_KM, RADIUS_MAX_KM, read_filters
 from app.events.queries import get_public_event_or_404
 from app.httpcache import respond, serve
 from app.maps import bp
+from app.maps.archive import current_archive
 from app.maps.documents import (
     MAP_SCRIPT,
     MARKERS,
@@ -33,6 +34,7 @@ from app.maps.documents import (
 from app.maps.forms import MapFilterForm
 from app.maps.queries import NEAREST_SHOWN, map_listings
 from app.maps.rendering import events_map, picker_map, tile_settings, venue_map
+from app.maps.vendor import ONE_YEAR
 from app.pagecache import cached_page
 from app.venues.geo import Near
 
@@ -161,6 +163,32 @@ def picker_script() -> Response:
 def places() -> Response:
     """City names for the offline base layer: [[name, latitude, longitude, rank], …]."""
     return respond(PLACES, places_document())
+
+
+@bp.get("/map/streets.pmtiles")
+def streets() -> Response:
+    """The street map's archive (VIGIL_MAP_PMTILES), read by browsers in ranges.
+
+    Range requests answer 206 with Content-Range, a bad range 416, no range the whole
+    file; 404 without an archive. ``v`` is the archive's version: asked for with the
+    current one, browsers may keep the answer a year; without it they revalidate.
+    """
+    archive = current_archive(current_app.config["MAP_PMTILES"])
+    if archive is None:
+        abort(404)
+    current = request.args.get("v") == archive.version
+    response = send_file(
+        archive.path,
+        mimetype="application/vnd.pmtiles",
+        conditional=True,
+        # Content-based, the same on every app server: protomaps-leaflet reloads when
+        # the ETag of one range differs from the first one's (app.maps.archive).
+        etag=archive.version,
+        max_age=ONE_YEAR if current else 0,
+    )
+    if current:
+        response.cache_control.immutable = True
+    return response
 
 
 @bp.after_request

@@ -21,10 +21,15 @@
     button.addEventListener("click", function () {
       button.disabled = true;
       frame.classList.add("is-shown");
-      // In order: Leaflet, then folium's script for this map, then ours (maps.js).
+      // In order: Leaflet (and the street map's renderer, if there is one), then
+      // folium's script for this map, then ours (maps.js).
       load("link", { rel: "stylesheet", href: frame.dataset.leafletCss })
         .then(function () {
           return load("script", { src: frame.dataset.leaflet });
+        })
+        .then(function () {
+          var renderer = frame.dataset.streetsRenderer;
+          return renderer ? load("script", { src: renderer }) : null;
         })
         .then(function () {
           return load("script", { src: frame.dataset.script });

@@ -1,6 +1,6 @@
 // Everything on our maps that folium does not render: the offline base layer
 // (Natural Earth outlines and GeoNames city labels), the operator's optional
-// street tiles behind a consent notice, the markers of /events.geojson (one per
+// street map (a vector archive from this site, or tiles behind a consent notice), the markers of /events.geojson (one per
 // place) with popups that list the place's events, the "use my location" button
 // and the organizer's point picker.
 //
@@ -66,7 +66,8 @@
     });
   }
 
-  function addCityLabels(map, frame) {
+  // Where the street map is drawn, it labels cities itself (in the page's language).
+  function addCityLabels(map, frame, streets) {
     var labels = L.layerGroup().addTo(map);
     var cities = [];
     var MAX_LABELS = 150;
@@ -80,6 +81,9 @@
       var maxRank = rankShown(map.getZoom());
       var placed = [];
       labels.clearLayers();
+      if (streets && streets(map.getCenter())) {
+        return;
+      }
       // Largest cities first; a label overlapping one already placed is left out.
       for (var i = 0; i < cities.length && placed.length < MAX_LABELS; i++) {
         var city = cities[i];
@@ -108,6 +112,44 @@
       refresh();
       map.on("moveend", refresh);
     });
+  }
+
+  // --- Street map (optional): the operator's vector archive, from this site ----
+
+  // protomaps-leaflet (static/vendor/protomaps-leaflet) reads the PMTiles archive with
+  // range requests from our own origin and draws it on canvases. Its default theme's
+  // labels use the page's system fonts ("sans-serif"): no fonts, sprites or glyphs are
+  // loaded from anywhere. Returns whether a map point is drawn by it, or null.
+  function addStreets(map, frame) {
+    var url = frame.dataset.streetsUrl;
+    if (!url || !window.protomapsL) {
+      return null;
+    }
+    var edges = frame.dataset.streetsBounds.split(",").map(Number); // west,south,east,north
+    var bounds = L.latLngBounds([edges[1], edges[0]], [edges[3], edges[2]]);
+    var minZoom = Number(frame.dataset.streetsMinZoom);
+    var layer = protomapsL.leafletLayer({
+      url: url,
+      flavor: "light",
+      lang: document.documentElement.lang || "en",
+      maxDataZoom: Number(frame.dataset.streetsMaxDataZoom),
+      minZoom: minZoom,
+      bounds: bounds,
+      // Ours is plain text; without one protomaps-leaflet would link to other sites.
+      attribution: escapeHtml(frame.dataset.streetsAttribution || ""),
+    });
+    // Transparent where the archive has no tiles, so the offline layer shows through.
+    layer.backgroundColor = undefined;
+    layer.addTo(map);
+    frame.classList.add("has-streets");
+    function covers(latlng) {
+      return map.getZoom() >= minZoom && bounds.contains(latlng);
+    }
+    // A venue map shows its country on the offline layer, its streets when it has them.
+    if (frame.dataset.detailZoom && bounds.contains(map.getCenter())) {
+      map.setZoom(Number(frame.dataset.detailZoom));
+    }
+    return covers;
   }
 
   // --- Street tiles (optional, operator's server) ----------------------------
@@ -231,12 +273,17 @@
     return count < 10 ? "small" : count < 100 ? "medium" : "large";
   }
 
-  // The marker of a place: a disc with its number of events, larger for more; grey
-  // when every one of them is cancelled.
+  // The marker of a place: a disc with its number of events, larger for more; hollow
+  // with a dashed red ring when every one of them is cancelled, a red mark when some are.
   function placeIcon(properties) {
     var count = properties.event_count;
     var size = sizeClass(count);
-    var cancelled = properties.cancelled_count === count ? " marker-cancelled" : "";
+    var cancelled =
+      properties.cancelled_count === count
+        ? " marker-cancelled"
+        : properties.cancelled_count > 0
+          ? " marker-some-cancelled"
+          : "";
     var diameter = { small: 28, medium: 34, large: 42 }[size];
     return L.divIcon({
       className: "place-marker place-marker-" + size + cancelled,
@@ -270,11 +317,12 @@
           var properties = feature.properties;
           var coordinates = feature.geometry.coordinates;
           events += properties.event_count;
+          var title = properties.cancelled_count
+            ? frame.dataset.labelPlaceCancelled.replace("{cancelled}", properties.cancelled_count)
+            : frame.dataset.labelPlace;
           var marker = L.marker([coordinates[1], coordinates[0]], {
             icon: placeIcon(properties),
-            title: frame.dataset.labelPlace
-              .replace("{place}", properties.venue)
-              .replace("{n}", properties.event_count),
+            title: title.replace("{place}", properties.venue).replace("{n}", properties.event_count),
           });
           marker.feature = feature;
           marker.bindPopup(function () {
@@ -365,7 +413,7 @@
       return;
     }
     addCountries(map, frame);
-    addCityLabels(map, frame);
+    addCityLabels(map, frame, addStreets(map, frame));
     addTiles(map, frame);
     if (frame.dataset.geojson) {
       addEvents(map, frame);
