@@ -21,11 +21,10 @@ from app.config import LANGUAGES, RTL_LANGUAGES
 # them from here.
 from app.dates import format_calendar_date as format_calendar_date
 from app.dates import format_day as format_day
-from app.dates import format_day_time
+from app.dates import format_day_time, when_html
 from app.dates import format_distance as format_distance
 from app.dates import format_when as format_when
 from app.dates import local_datetime as local_datetime
-from app.dates import when_html
 from app.dates import zone_abbreviation as zone_abbreviation
 from app.models.event import Repeat
 from app.safe_redirect import safe_next
