@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.config import LANGUAGES
 from app.extensions import db
 from app.models import Event
-from app.models.rsvp import Rsvp
 from app.models.statement import StatementVersion
 from app.web import LANG_COOKIE
 from tests.browser.conftest import ADMIN_EMAIL, BrowserLog, Site, _in_ci, new_event, sign_in
-from tests.browser.pages import PAGES, Places, walk
+from tests.browser.pages import Places, walk
+from tests.browser.test_accessibility import take_rsvps
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page, ViewportSize
@@ -61,12 +61,7 @@ def places(site: Site) -> Iterator[Places]:
         city="Berlin",
         country="DE",
     )
-    with site.app.app_context():
-        # The shared site's other tests count events and RSVPs: leave none behind.
-        walked = db.session.scalars(select(Event).where(Event.slug == series)).one()
-        db.session.execute(delete(Rsvp).where(Rsvp.event_id == walked.id))
-        db.session.delete(walked)
-        db.session.commit()
+    take_rsvps(site, series)
 
 
 @pytest.fixture
