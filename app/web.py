@@ -156,6 +156,15 @@ def init_app(app: Flask) -> None:
     def _site() -> dict[str, Any]:
         return {"site_name": app.config["SITE_NAME"]}
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        """The icon at the address browsers and feed readers try without a <link rel=icon>.
+
+        Pages name static/favicon.svg; this answers the same file, so that no first
+        visit logs a 404 (SVG: Chromium and Firefox take it at any address).
+        """
+        return app.send_static_file("favicon.svg")
+
     @app.get("/language/<code>")
     def set_language(code: str) -> BaseResponse:
         """Remember the chosen language in a cookie and go back to ``next``."""

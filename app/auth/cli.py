@@ -26,6 +26,11 @@ def _ask_password() -> str:
     Raises click.ClickException when the answers differ or the length is wrong.
     """
     if sys.stdin.isatty():
+        # Said before asking, not only after a refused answer.
+        click.echo(
+            f"The password needs {PASSWORD_MIN} to {PASSWORD_MAX} characters; "
+            "a few unrelated words with spaces work well."
+        )
         password: str = click.prompt(
             "Password", hide_input=True, confirmation_prompt="Repeat the password"
         )

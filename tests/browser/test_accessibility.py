@@ -7,8 +7,12 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import delete, select
 
 from app.config import LANGUAGES
+from app.extensions import db
+from app.models import Event
+from app.models.rsvp import Rsvp
 from tests.browser.conftest import (
     ADMIN_EMAIL,
     BERLIN,
@@ -17,6 +21,7 @@ from tests.browser.conftest import (
     BrowserLog,
     Site,
     berlin_today,
+    new_event,
     next_saturday,
     sign_in,
 )
@@ -80,13 +85,15 @@ def test_sign_in_with_the_keyboard_alone(page: Page) -> None:
     assert page.get_by_role("heading", level=1).inner_text() == "My events"
 
 
-def _tab_to(page: Page, element_id: str, limit: int = 15) -> None:
-    """Press Tab until the element has focus, as a keyboard user does."""
+def _tab_to(page: Page, element_id: str, limit: int = 15, *, text: str = "") -> None:
+    """Press Tab until the element (by id, or a link by its ``text``) has focus, as a
+    keyboard user does."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == element_id:
+        focused = page.evaluate("[document.activeElement.id, document.activeElement.innerText]")
+        if (focused[0] == element_id) if element_id else (focused[1].strip() == text):
             return
-    pytest.fail(f"#{element_id} cannot be reached with Tab")
+    pytest.fail(f"{'#' + element_id if element_id else text!r} cannot be reached with Tab")
 
 
 def _type_datetime(page: Page, wall: datetime) -> None:
@@ -102,8 +109,12 @@ def test_event_form_with_the_keyboard_alone(page: Page) -> None:
     starts = datetime.combine(saturday, time(11, 0))
     ends = datetime.combine(saturday, time(12, 30))
     title = f"Keyboard vigil {saturday.isoformat()}"
-    sign_in(page, ORGANIZER_EMAIL)
-    page.goto("/organize/events/new")
+    sign_in(page, ORGANIZER_EMAIL)  # ends on the organizer's list
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Enter")
+    _tab_to(page, "", text="New event")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/organize/events/new")
     page.keyboard.press("Tab")  # skip link
     page.keyboard.press("Enter")
     _tab_to(page, "title")
@@ -130,6 +141,43 @@ def test_event_form_with_the_keyboard_alone(page: Page) -> None:
     page.wait_for_url(re.compile(r"/events/[a-z0-9-]*[0-9a-f]{16}(#main)?$"))
     assert title in page.get_by_role("heading", level=1).inner_text()
     assert "Published" in page.locator(".flashes").inner_text()
+
+
+def test_rsvp_with_the_keyboard_alone(page: Page, site: Site) -> None:
+    """From landing on the event page to the confirmation: Tab, typing, arrows, Enter."""
+    slug, _ = new_event(site, "Vigil for keyboard users")
+    page.goto(f"/events/{slug}")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Enter")
+    _tab_to(page, "display_name", limit=30)
+    page.keyboard.type("Keyboard visitor")
+    _tab_to(page, "party_size")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#party_size").input_value() == "2"
+    page.keyboard.press("Shift+Tab")  # back to the name, to correct it
+    assert _focused(page)["id"] == "display_name"
+    page.keyboard.press("End")
+    page.keyboard.type(" (two of us)")
+    _tab_to(page, "submit")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/rsvp/done(#main)?$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "You are on the list"
+    assert page.locator(".one-time-link a").is_visible()
+    assert take_rsvps(site, slug) == [("Keyboard visitor (two of us)", 2)]
+
+
+def take_rsvps(site: Site, slug: str) -> list[tuple[str | None, int]]:
+    """The event's RSVPs (name, party size), deleted with the event: the shared site's
+    other tests count events and RSVPs."""
+    assert site.app is not None
+    with site.app.app_context():
+        event = db.session.scalars(select(Event).where(Event.slug == slug)).one()
+        rsvps = db.session.scalars(select(Rsvp).where(Rsvp.event_id == event.id)).all()
+        taken = [(rsvp.display_name, rsvp.party_size) for rsvp in rsvps]
+        db.session.execute(delete(Rsvp).where(Rsvp.event_id == event.id))
+        db.session.delete(event)
+        db.session.commit()
+    return taken
 
 
 @pytest.mark.parametrize(

@@ -79,3 +79,26 @@ def test_persian_pages_are_right_to_left(page: Page, browser_log: BrowserLog) ->
     page.goto("/language/en?next=/events")
     assert page.locator("html").get_attribute("dir") == "ltr"
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_a_first_visit_loads_everything_it_asks_for(
+    page: Page, site: Site, browser_log: BrowserLog
+) -> None:
+    failed: list[str] = []
+    page.on(
+        "response",
+        lambda response: (
+            failed.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
+    page.goto("/", wait_until="load")
+    page.wait_for_load_state("networkidle")
+    # The icon the page names, and the old address browsers try without one.
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon is not None
+    for path in (icon, "/favicon.ico"):
+        answer = page.request.get(site.url(path))
+        assert answer.status == 200, path
+        assert answer.headers["content-type"].startswith("image/svg+xml"), path
+    assert failed == []
+    browser_log.assert_clean("on a first visit")

@@ -24,7 +24,7 @@ from tests.factories import PASSWORD, make_user, make_venue
 
 GUARDED_PREFIXES = ("/organize", "/admin")
 # Endpoints anyone may reach. Adding one is a decision: say why in the commit.
-PUBLIC_ENDPOINTS = frozenset({"static", "set_language"})
+PUBLIC_ENDPOINTS = frozenset({"static", "set_language", "favicon"})
 PUBLIC_BLUEPRINTS = (
     "campaign.",
     "events.",

@@ -165,7 +165,8 @@ def outside_urls(html: str, own_host: str = "localhost") -> list[str]:
     return found
 
 
-_CARD_TITLE = re.compile(r"<h3><a [^>]*><bdi>(.*?)</bdi></a>", re.DOTALL)
+# h2 on /events (under its h1), h3 under a section's h2 (home, /map's nearest list).
+_CARD_TITLE = re.compile(r"<h[23]><a [^>]*><bdi>(.*?)</bdi></a>", re.DOTALL)
 _CARD_DISTANCE = re.compile(r'<p class="distance">(.*?)</p>', re.DOTALL)
 
 
