@@ -285,7 +285,7 @@ def _strings(message: object) -> tuple[str, ...]:
 def test_extraction_finds_macros_and_plurals(extracted: Catalog) -> None:
     ids = _ids(extracted)
     assert "Please correct the marked fields." in ids  # templates/_macros/forms.html
-    assert ("%(num)d date found", "%(num)d dates found") in ids  # ngettext in a template
+    assert ("%(num)d event found", "%(num)d events found") in ids  # ngettext in a template
     assert "E-mail" in ids  # _l() in a form
     assert len(ids) > 200
 
