@@ -118,7 +118,10 @@ class PlaceFilterForm(FlaskForm):
         code = self.country_code
         if code and not is_country_code(code):
             self.country.errors = [
-                _("“%(value)s” is not a country we know. Choose one from the list.", value=_echo(code))
+                _(
+                    "“%(value)s” is not a country we know. Choose one from the list.",
+                    value=_echo(code),
+                )
             ]
             ok = False
         if self.kind.errors:
@@ -134,8 +137,7 @@ class PlaceFilterForm(FlaskForm):
                 self.near_suggestions = suggest_places(self.near.data)
                 self.near.errors = [
                     _(
-                        "We do not know the place “%(place)s”. Enter a city or "
-                        "latitude,longitude.",
+                        "We do not know the place “%(place)s”. Enter a city or latitude,longitude.",
                         place=_echo(self.near.data),
                     )
                 ]

@@ -25,7 +25,6 @@ from app.pagecache import cached_live_page, cached_page
 from app.venues.countries import country_name, place_line
 from app.venues.queries import mission_country_codes
 
-
 # Event cards (templates/_macros/events.html) are on pages of several features.
 bp.add_app_template_global(repeat_line)
 

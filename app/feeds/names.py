@@ -49,9 +49,7 @@ def feed_name(form: PlaceFilterForm) -> str:
     if not wheres:
         only_kind: str = _("%(site)s — %(what)s", site=site, what=what)
         return only_kind
-    named: str = _(
-        "%(site)s — %(what)s %(where)s", site=site, what=what, where=" ".join(wheres)
-    )
+    named: str = _("%(site)s — %(what)s %(where)s", site=site, what=what, where=" ".join(wheres))
     return named
 
 

@@ -65,9 +65,7 @@ def test_a_bad_filter_comes_back_in_the_form_with_close_names(
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_phone_home_starts_with_near_me_and_the_next_events(
-    page: Page, language: str
-) -> None:
+def test_a_phone_home_starts_with_near_me_and_the_next_events(page: Page, language: str) -> None:
     page.set_viewport_size(PHONE)
     page.goto(f"/language/{language}?next=/")
     search = _top(page, "#home-near")

@@ -84,9 +84,7 @@ def test_series_page_as_single_cards(
     assert 'rel="next"' not in last
 
 
-def test_the_list_costs_the_same_queries_with_more_series(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_the_list_costs_the_same_queries_with_more_series(app: Flask, client: FlaskClient) -> None:
     """No query per card: the statements of a list do not grow with its events."""
     app.config["PAGE_CACHE_SECONDS"] = 0
     berlin = berlin_embassy()

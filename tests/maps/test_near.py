@@ -196,7 +196,9 @@ def test_an_unknown_place_is_shown_again_with_close_names(
     body = response.get_data(as_text=True)
     assert "We do not know the place “Tehrn”." in body
     assert 'value="Tehrn"' in body
-    suggestion = re.search(r'<p class="suggestions">Did you mean:\s*<a href="([^"]+)"><bdi>Tehran</bdi>', body)
+    suggestion = re.search(
+        r'<p class="suggestions">Did you mean:\s*<a href="([^"]+)"><bdi>Tehran</bdi>', body
+    )
     assert suggestion is not None
     # One click searches again with the other filters kept.
     again = client.get(suggestion.group(1).replace("&amp;", "&"))

@@ -17,9 +17,7 @@ def _map_script(body: str) -> str:
     return unescape(match.group(1))
 
 
-def test_the_map_opens_wide_enough_for_the_nearest_event(
-    client: FlaskClient, world: World
-) -> None:
+def test_the_map_opens_wide_enough_for_the_nearest_event(client: FlaskClient, world: World) -> None:
     response = client.get("/map?near=Leipzig&radius_km=25")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
@@ -53,4 +51,6 @@ def test_a_bad_filter_on_the_map_shows_the_form_again(client: FlaskClient, world
     body = response.get_data(as_text=True)
     assert 'value="Berlinn"' in body
     assert '<p class="error" id="near-error">' in body
-    assert re.search(r'<p class="suggestions">Did you mean:\s*<a href="/map\?[^"]*near=Berlin"', body)
+    assert re.search(
+        r'<p class="suggestions">Did you mean:\s*<a href="/map\?[^"]*near=Berlin"', body
+    )
