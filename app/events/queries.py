@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Generic, TypeVar, TypeVarTuple
 
 from flask import abort
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.clock import now_utc
 from app.events.recurrence import instants_on
@@ -93,23 +93,33 @@ def filter_places(
     return query
 
 
-def listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
+def _date_window(
+    occurrence: type[Occurrence], filters: EventFilters, now: datetime
+) -> list[ColumnElement[bool]]:
+    """The conditions on ``occurrence`` (the table or an alias) of the filters' dates."""
+    if filters.from_on is not None:
+        # Dates are compared in UTC; a day's events elsewhere may start a few hours earlier.
+        start = datetime.combine(filters.from_on, time(), tzinfo=UTC)
+        conditions = [occurrence.ends_at > start]
+    else:
+        conditions = [occurrence.ends_at > now]
+    if filters.to_on is not None:
+        end = datetime.combine(filters.to_on + timedelta(days=1), time(), tzinfo=UTC)
+        conditions.append(occurrence.starts_at < end)
+    return conditions
+
+
+def listing_query(
+    filters: EventFilters, now: datetime | None = None
+) -> Select[Occurrence, Event, Venue]:
+    """Every matching date of public events (a series once per date), not over at ``now``."""
+    now = now or now_utc()
     query = (
         select(Occurrence, Event, Venue)
         .join(Event, Occurrence.event_id == Event.id)
         .join(Venue, Event.venue_id == Venue.id)
-        .where(Event.status.in_(PUBLIC_STATUSES))
+        .where(Event.status.in_(PUBLIC_STATUSES), *_date_window(Occurrence, filters, now))
     )
-    if filters.from_on is not None:
-        # Dates are compared in UTC; a day's events elsewhere may start a few hours earlier.
-        query = query.where(
-            Occurrence.ends_at > datetime.combine(filters.from_on, time(), tzinfo=UTC)
-        )
-    else:
-        query = query.where(Occurrence.ends_at > now_utc())
-    if filters.to_on is not None:
-        end = datetime.combine(filters.to_on + timedelta(days=1), time(), tzinfo=UTC)
-        query = query.where(Occurrence.starts_at < end)
     query = filter_places(query, country=filters.country, city=filters.city, kind=filters.kind)
     if filters.q:
         pattern = _like(filters.q.lower())
@@ -123,14 +133,33 @@ def listing_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
     return query
 
 
+def first_dates_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
+    """Public events matching ``filters``, each once, at its first matching date.
+
+    A weekly vigil is one row (one card), not one per week. "No earlier matching date
+    of the same event" is a NOT EXISTS on the (event_id, starts_at) index: a list read
+    in start order and cut at a page stops early, where a window function over every
+    date (``next_dates_query``) would rank all of them first.
+    """
+    now = now_utc()  # one instant for both windows: a date ending between would be twice
+    earlier = aliased(Occurrence)
+    has_earlier = exists().where(
+        earlier.event_id == Occurrence.event_id,
+        earlier.starts_at < Occurrence.starts_at,
+        *_date_window(earlier, filters, now),
+    )
+    return listing_query(filters, now).where(~has_earlier)
+
+
 def upcoming_listings(filters: EventFilters, page: int, per_page: int) -> Page[Listing]:
-    """Occurrences of public events matching ``filters``, soonest first; two queries.
+    """Public events matching ``filters``, each once at its next matching date, soonest
+    first; two queries.
 
     The count stops ``COUNT_PAGES_AHEAD`` pages after ``page`` (``Page.more``), so its
     cost follows the page asked for, not the number of events. With ``filters.near``,
     those within its radius, nearest first (one query).
     """
-    query = listing_query(filters)
+    query = first_dates_query(filters)
     if filters.near is not None:
         found = nearest_listings(query, filters.near)
         start = (page - 1) * per_page
@@ -168,6 +197,34 @@ def nearest_listings(query: Select[Occurrence, Event, Venue], near: Near) -> lis
     return found
 
 
+# Rows (roughly the nearest) among which the nearest event beyond a radius is picked.
+NEAREST_BEYOND_ROWS = 20
+
+
+def nearest_beyond(filters: EventFilters) -> Listing | None:
+    """The nearest public event matching ``filters`` wherever it is, with its distance
+    from ``filters.near``: what a "near" search that found nothing offers instead.
+
+    One query: each event at its first matching date, ordered roughly by distance in
+    SQL; the exact distance picks among the first ``NEAREST_BEYOND_ROWS``. None without
+    ``filters.near`` or when no matching event has a position.
+    """
+    near = filters.near
+    if near is None:
+        return None
+    rows = db.session.execute(
+        first_dates_query(replace(filters, near=None))
+        .where(Venue.latitude.is_not(None), Venue.longitude.is_not(None))
+        .order_by(rough_distance(near), Occurrence.starts_at, Occurrence.id)
+        .limit(NEAREST_BEYOND_ROWS)
+    ).all()
+    found = [
+        Listing(occurrence, event, venue, venue_distance_km(near, venue))
+        for occurrence, event, venue in rows
+    ]
+    return min(found, key=lambda listing: listing.distance_km or 0.0, default=None)
+
+
 def next_dates_query(filters: EventFilters) -> Select[Occurrence, Event, Venue]:
     """Public events matching ``filters``, each once, at its next matching date.
 
@@ -202,9 +259,9 @@ def listings_of(query: Select[Occurrence, Event, Venue], near: Near | None) -> l
 
 
 def next_listings(limit: int) -> list[Listing]:
-    """The next ``limit`` upcoming occurrences of public events (home page)."""
+    """The next ``limit`` upcoming public events, each once at its next date (home page)."""
     rows = db.session.execute(
-        listing_query(EventFilters()).order_by(Occurrence.starts_at, Occurrence.id).limit(limit)
+        first_dates_query(EventFilters()).order_by(Occurrence.starts_at, Occurrence.id).limit(limit)
     ).all()
     return [Listing(occurrence, event, venue) for occurrence, event, venue in rows]
 

@@ -7,7 +7,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.events import bp
-from app.events.filters import FilterForm, read_filters
+from app.events.cards import repeat_line
+from app.events.filters import FilterForm, read_page_filters, wider_radius_km
 from app.events.panels import EVENT_PAGE, LIST_PAGE, EventPage, ListPage
 from app.events.public import (
     address_line,
@@ -21,6 +22,7 @@ from app.events.queries import (
     date_lines,
     get_public_event_or_404,
     may_manage,
+    nearest_beyond,
     upcoming_listings,
     upcoming_occurrence_count,
     upcoming_occurrences,
@@ -29,19 +31,44 @@ from app.markdown import render_markdown
 from app.pagecache import cached_live_page, cached_page
 from app.urls import absolute_url
 from app.venues.countries import country_name, place_line
+from app.venues.queries import mission_country_codes
+
+# Event cards (templates/_macros/events.html) are on pages of several features.
+bp.add_app_template_global(repeat_line)
 
 
 @bp.get("/events")
 @cached_page
 def index() -> tuple[str, int] | str:
-    """Upcoming rallies and vigils, soonest first, filtered by the query string."""
-    form = read_filters(FilterForm)
-    page = upcoming_listings(
-        form.filters(), form.page.data or 1, current_app.config["EVENTS_PER_PAGE"]
-    )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    """Upcoming rallies and vigils, soonest first, filtered by the query string.
+
+    An invalid filter is shown again in the form with its message (400), over the
+    list filtered by the valid ones: never a bare error page.
+    """
+    form, valid = read_page_filters(FilterForm)
+    locale = str(get_locale())
+    form.offer_countries(mission_country_codes(), locale)
+    filters = form.filters()
+    page = upcoming_listings(filters, form.page_number, current_app.config["EVENTS_PER_PAGE"])
+    # Nothing near: the nearest event wherever it is, and the radius that would show it.
+    nearest = nearest_beyond(filters) if filters.near and not page.total else None
+    wider = wider_radius_km(nearest.distance_km or 0.0) if nearest is not None else None
+    if valid:
+        args = {k: v for k, v in request.args.items() if k != "page" and v}
+    else:
+        args = form.valid_args()
     panels = LIST_PAGE.render(ListPage(args=args))  # the map link, feed subscription
-    return render_template("events/index.html", form=form, page=page, args=args, panels=panels)
+    html = render_template(
+        "events/index.html",
+        form=form,
+        page=page,
+        args=args,
+        panels=panels,
+        near_label=form.near_label(locale),
+        nearest=nearest,
+        wider_radius_km=wider,
+    )
+    return html if valid else (html, 400)
 
 
 # The event page shows this many dates; "and N more" links to the full list.

@@ -23,6 +23,7 @@ from app.events.queries import get_public_event_or_404
 from app.extensions import limiter
 from app.feeds.forms import FeedFilterForm
 from app.feeds.ical import EventText, FeedInfo, build_calendar
+from app.feeds.names import feed_name
 from app.feeds.queries import feed_events
 from app.httpcache import Built, Kind
 from app.models import Event
@@ -95,7 +96,7 @@ class FilteredCalendar:
     def _build(self) -> Built:
         args = self.form.canonical_args()
         feed = FeedInfo(
-            name=_("Vigil: rallies and vigils for Iran's political prisoners"),
+            name=feed_name(self.form),
             description=_(
                 "Rallies and vigils in solidarity with the political prisoners of Iran "
                 "and the Woman, Life, Freedom movement."

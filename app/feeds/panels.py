@@ -6,7 +6,8 @@ from flask import Flask
 from markupsafe import Markup
 
 from app.events.panels import EVENT_PAGE, LIST_PAGE, EventPage, ListPage, macro
-from app.feeds.links import add_links, subscribe_links
+from app.feeds.links import FEED_FILTERS, add_links, subscribe_links
+from app.feeds.names import feed_name_of
 
 _PANELS = "feeds/_panels.html"
 
@@ -21,7 +22,9 @@ def _event_page(page: EventPage) -> dict[str, Markup]:
 
 def _list_page(page: ListPage) -> dict[str, Markup]:
     """The feed of the listed events, with the filters a feed takes."""
-    return {"before_count": macro(_PANELS, "subscribe_panel")(subscribe_links(page.args))}
+    links = subscribe_links(page.args)
+    name = feed_name_of({key: page.args[key] for key in FEED_FILTERS if page.args.get(key)})
+    return {"before_count": macro(_PANELS, "subscribe_panel")(links, name)}
 
 
 def register(app: Flask) -> None:

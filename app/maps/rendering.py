@@ -106,12 +106,25 @@ def events_map(near: Near | None) -> RenderedMap:
     return render(figure)
 
 
+# Radii /map opens with beyond a filter's (app.events.filters.RADIUS_STEPS_KM): wide enough
+# for the nearest event when none is within the radius. Steps, so the script's URL
+# (a cached document) takes few values.
+FIT_STEPS_KM = (10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10_000, 20_000)
+FIT_MAX_KM = FIT_STEPS_KM[-1]
+
+
+def fit_radius_km(distance_km: float) -> int:
+    """The smallest of ``FIT_STEPS_KM`` that shows a place ``distance_km`` from the centre."""
+    return next((step for step in FIT_STEPS_KM if step >= distance_km), FIT_MAX_KM)
+
+
 def _zoom_for(radius_km: int) -> int:
     """A zoom level that shows about ``radius_km`` around the centre."""
-    for zoom, radius in ((11, 10), (10, 25), (9, 50), (8, 100), (7, 250), (6, 500), (5, 1000)):
+    steps = ((11, 10), (10, 25), (9, 50), (8, 100), (7, 250), (6, 500), (5, 1000), (4, 2000))
+    for zoom, radius in (*steps, (3, 5000)):
         if radius_km <= radius:
             return zoom
-    return 4
+    return 2
 
 
 def tile_settings() -> dict[str, Any]:

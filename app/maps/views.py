@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.events.filters import RADIUS_DEFAULT_KM, RADIUS_MAX_KM, read_filters
-from app.events.queries import get_public_event_or_404
+from app.events.filters import RADIUS_DEFAULT_KM, read_page_filters, wider_radius_km
+from app.events.queries import get_public_event_or_404, nearest_beyond
 from app.httpcache import respond, serve
 from app.maps import bp
 from app.maps.archive import current_archive
@@ -33,10 +35,18 @@ from app.maps.documents import (
 )
 from app.maps.forms import MapFilterForm
 from app.maps.queries import NEAREST_SHOWN, map_listings
-from app.maps.rendering import events_map, picker_map, tile_settings, venue_map
+from app.maps.rendering import (
+    FIT_MAX_KM,
+    events_map,
+    fit_radius_km,
+    picker_map,
+    tile_settings,
+    venue_map,
+)
 from app.maps.vendor import ONE_YEAR
 from app.pagecache import cached_page
 from app.venues.geo import Near
+from app.venues.queries import mission_country_codes
 
 # Filters carried from /map to its markers and lists; bbox belongs to a view, page to a list.
 _NOT_CARRIED = ("bbox", "page")
@@ -46,23 +56,40 @@ _NOT_MARKERS = ("near", "radius_km")
 
 @bp.get("/map")
 @cached_page
-def index() -> str:
-    """Upcoming rallies and vigils on a map, with the list's filters in the URL."""
-    form = read_filters(MapFilterForm)
-    args = {key: value for key, value in request.args.items() if value and key not in _NOT_CARRIED}
+def index() -> tuple[str, int] | str:
+    """Upcoming rallies and vigils on a map, with the list's filters in the URL.
+
+    An invalid filter is shown again in the form with its message (400). A "near"
+    search that finds nothing offers the nearest event, and the map opens wide
+    enough to show it rather than on an empty square.
+    """
+    form, valid = read_page_filters(MapFilterForm)
+    form.offer_countries(mission_country_codes(), str(get_locale()))
+    if valid:
+        args = {k: v for k, v in request.args.items() if v and k not in _NOT_CARRIED}
+    else:
+        args = {k: v for k, v in form.valid_args().items() if k not in _NOT_CARRIED}
     near = form.near_point
-    nearest = map_listings(form.filters())[:NEAREST_SHOWN] if near is not None else None
+    filters = form.filters()
+    nearest = map_listings(filters)[:NEAREST_SHOWN] if near is not None else None
+    beyond = nearest_beyond(filters) if near is not None and not nearest else None
+    map_near = near
+    if near is not None and beyond is not None and beyond.distance_km is not None:
+        map_near = replace(near, radius_km=fit_radius_km(beyond.distance_km))
     marker_args: dict[str, Any] = {k: v for k, v in args.items() if k not in _NOT_MARKERS}
-    return render_template(
+    html = render_template(
         "maps/index.html",
         form=form,
         args=args,
         nearest=nearest,
-        map=events_map(near),
-        map_script=events_script_url(near),
+        beyond=beyond,
+        wider_radius_km=wider_radius_km(beyond.distance_km or 0.0) if beyond else None,
+        map=events_map(map_near),
+        map_script=events_script_url(map_near),
         geojson_url=url_for("maps.events_geojson", **marker_args),
         tiles=tile_settings(),
     )
+    return html if valid else (html, 400)
 
 
 @bp.get("/events.geojson")
@@ -144,7 +171,8 @@ def _position() -> tuple[float, float] | None:
 def events_script() -> Response:
     """The script of /map's map, opening around ``lat``, ``lon`` and ``radius_km`` if given."""
     position = _position()
-    radius = _number("radius_km", 1, RADIUS_MAX_KM)
+    # Beyond a filter's radius: /map opens wide enough for the nearest event (fit_radius_km).
+    radius = _number("radius_km", 1, FIT_MAX_KM)
     near = None
     if position is not None:
         near = Near(position[0], position[1], int(radius or RADIUS_DEFAULT_KM))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -13,19 +14,19 @@ from app.venues.cities import City, cities_by_country, fold_name
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
 
 
-def _most_populous(named: Iterable[tuple[str, City]]) -> dict[str, tuple[float, float]]:
-    """Folded name → position of the most populous city of that name (ties: the first)."""
+def _most_populous(named: Iterable[tuple[str, City]]) -> dict[str, City]:
+    """Folded name → the most populous city of that name (ties: the first)."""
     index: dict[str, City] = {}
     for name, city in named:
         key = fold_name(name)
         if key and (key not in index or index[key].population < city.population):
             index[key] = city
-    return {key: (city.latitude, city.longitude) for key, city in index.items()}
+    return index
 
 
 @cache
-def _city_index() -> dict[str, tuple[float, float]]:
-    """Folded city name → position of the city people most likely mean.
+def _city_index() -> dict[str, City]:
+    """Folded city name → the city people most likely mean.
 
     Main names and Persian names first, the most populous city of a name winning;
     the table's other alternate names ("New York", "NYC", "Munich") only for names
@@ -53,8 +54,48 @@ def find_city(name: str) -> tuple[float, float] | None:
     ``name`` is compared without case, accents, spaces or punctuation: "new york",
     "NYC", "Zurich" and "تهران" are found.
     """
+    city = find_place(name)
+    return (city.latitude, city.longitude) if city is not None else None
+
+
+def find_place(name: str) -> City | None:
+    """The best-known city called ``name`` (compared as ``find_city`` does), or None."""
     key = fold_name(name)
     return _city_index().get(key) if key else None
+
+
+# Suggestions come from cities of this size: a few thousand names, compared in a few
+# milliseconds, and the places people search from.
+SUGGEST_MIN_POPULATION = 100_000
+# How alike a typed name and a city's name must be (difflib's ratio): "Tehrn" → Tehran.
+SUGGEST_CUTOFF = 0.75
+# Longer text is no misspelt city name, and comparing it costs more.
+SUGGEST_MAX_LENGTH = 40
+
+
+@cache
+def _suggestion_index() -> dict[str, City]:
+    """Folded main and Persian names of the larger cities → the city."""
+    return _most_populous(
+        (name, city)
+        for entries in cities_by_country().values()
+        for city in entries
+        if city.population >= SUGGEST_MIN_POPULATION
+        for name in (city.name, *(n for n in city.alternate_names if _ARABIC_SCRIPT.search(n)))
+    )
+
+
+def suggest_places(name: str, limit: int = 3) -> list[City]:
+    """Cities whose name is close to ``name`` (a typo: "Tehrn", "Berlinn"), best first."""
+    key = fold_name(name)
+    if not key or len(key) > SUGGEST_MAX_LENGTH:
+        return []
+    index = _suggestion_index()
+    found: list[City] = []
+    for match in difflib.get_close_matches(key, index, n=limit * 2, cutoff=SUGGEST_CUTOFF):
+        if index[match] not in found:
+            found.append(index[match])
+    return found[:limit]
 
 
 # Cities labelled on the offline map, and the populations of its three label ranks.

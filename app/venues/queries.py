@@ -29,6 +29,15 @@ def selectable_venues(user: User) -> list[Venue]:
     return list(db.session.scalars(statement))
 
 
+def mission_country_codes() -> list[str]:
+    """Countries with a mission from the bundled list: the country filter's options."""
+    return list(
+        db.session.scalars(
+            select(Venue.country_code).where(Venue.import_key.is_not(None)).distinct()
+        )
+    )
+
+
 def get_venue(venue_id: int) -> Venue | None:
     """The venue with this id, or None. Does not check who may use it."""
     return db.session.get(Venue, venue_id)

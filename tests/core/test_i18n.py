@@ -208,7 +208,8 @@ def test_event_pages_are_persian(persian: FlaskClient) -> None:
 
     listing = _page(persian.get("/events"))
     assert "<bdi>Embassy of Iran, Berlin</bdi>، <bdi>Berlin</bdi> (DE)" in listing
-    assert '<p class="count">1 تاریخ یافت شد</p>' in listing  # ngettext, one plural form
+    # ngettext, one plural form: the count of events (its words are the catalog's).
+    assert '<p class="count" role="status">1 ' in listing
 
 
 def test_card_place_stays_escaped(client: FlaskClient) -> None:
@@ -237,9 +238,17 @@ def test_error_pages_are_persian(persian: FlaskClient) -> None:
 
 
 def test_bad_filter_message_is_persian(persian: FlaskClient) -> None:
+    # The list page comes back with its form, in Persian.
     response = persian.get("/events?country=XYZ")
     assert response.status_code == 400
-    assert "برخی از فیلترها معتبر نیستند: کد کشور." in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert RTL_HTML in body
+    assert "لطفاً موارد مشخص‌شده را اصلاح کنید." in body
+    assert '<p class="error" id="country-error">' in body
+    # A document (feed, map data) answers with one readable message.
+    document = persian.get("/events.geojson?country=XYZ")
+    assert document.status_code == 400
+    assert "برخی از فیلترها معتبر نیستند: " in document.get_data(as_text=True)
 
 
 # --- the catalog -----------------------------------------------------------------------
@@ -285,7 +294,7 @@ def _strings(message: object) -> tuple[str, ...]:
 def test_extraction_finds_macros_and_plurals(extracted: Catalog) -> None:
     ids = _ids(extracted)
     assert "Please correct the marked fields." in ids  # templates/_macros/forms.html
-    assert ("%(num)d date found", "%(num)d dates found") in ids  # ngettext in a template
+    assert ("%(num)d event found", "%(num)d events found") in ids  # ngettext in a template
     assert "E-mail" in ids  # _l() in a form
     assert len(ids) > 200
 

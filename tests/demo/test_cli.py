@@ -66,12 +66,12 @@ def test_seed_stores_dates_as_the_events_service_does(
     """The seed writes rows in bulk; a series' dates are those an edit would rebuild."""
     _import_venues(runner)
     assert runner.invoke(args=["demo", "seed", "--events", "1"]).exit_code == 0
-    assert "1 date found" in client.get("/events").get_data(as_text=True)  # now cached
+    assert "1 event found" in client.get("/events").get_data(as_text=True)  # now cached
     result = runner.invoke(args=["demo", "seed", "--events", "10", "--force"])
     assert result.exit_code == 0, result.output
     assert "Created 10 demo events (24 dates)" in result.output
     # A new cache generation: the list cached before is not served again.
-    assert "25 dates found" in client.get("/events").get_data(as_text=True)
+    assert "11 events found" in client.get("/events").get_data(as_text=True)
     series = db.session.scalars(select(Event).where(Event.repeat == "weekly")).all()
     assert len(series) == 2
     for event in series:

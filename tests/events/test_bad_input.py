@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Event, Venue
 from tests.conftest import signed_in
 from tests.events.forms import event_form, post_event
-from tests.factories import berlin_embassy, hamburg_consulate
+from tests.factories import berlin_embassy, hamburg_consulate, make_event
 
 
 def _event_count() -> int:
@@ -246,29 +246,66 @@ def test_persian_text_with_zwnj_is_stored_byte_exact(client: FlaskClient) -> Non
     assert title in client.get(f"/events/{event.slug}").get_data(as_text=True)
 
 
-BAD_FILTERS = [
-    "page=0",
-    "page=abc",
-    "page=99999999999",
-    "page=1.5",
-    "from=2025-02-30",
-    "from=0000-01-01",
-    "to=9999-12-31",
-    "from=2027-01-02&to=2027-01-01",
-    "country=XYZ",
-    "country=1",
-    "kind=party",
-    "q=" + "x" * 101,
-    "q=a%00b",
-    "city=%E2%80%AEx",
+# A bad value of each list filter, the field that says so, and the text the page shows
+# again (None for a choice from a list, which cannot show a value it does not offer).
+BAD_FILTERS: list[tuple[str, str, str | None]] = [
+    ("page=0", "page", None),
+    ("page=abc", "page", None),
+    ("page=99999999999", "page", None),
+    ("page=1.5", "page", None),
+    ("from=2025-02-30", "from", 'value="2025-02-30"'),
+    ("from=0000-01-01", "from", None),
+    ("to=9999-12-31", "to", 'value="9999-12-31"'),
+    ("from=2027-01-02&to=2027-01-01", "to", 'value="2027-01-01"'),
+    ("country=XYZ", "country", "“XYZ” is not a country we know"),
+    ("country=1", "country", "“1” is not a country we know"),
+    ("country=Germany", "country", "“GERMANY” is not a country we know"),
+    ("kind=party", "kind", None),
+    ("q=" + "x" * 101, "q", 'value="' + "x" * 101 + '"'),
+    ("q=a%00b", "q", None),
+    ("city=%E2%80%AEx", "city", None),
+    ("radius_km=abc&near=Berlin", "radius_km", 'value="abc"'),
+    ("radius_km=1e3&near=Berlin", "radius_km", 'value="1e3"'),
+    ("radius_km=-1", "radius_km", 'value="-1"'),
+    ("near=Qwzxv+Plorb", "near", 'value="Qwzxv Plorb"'),
+    ("near=" + "Berlin" * 300, "near", 'value="' + "Berlin" * 300 + '"'),
+    ("near=91,0", "near", 'value="91,0"'),
+    ("country=" + "X" * 5000, "country", "is not a country we know"),
 ]
 
 
-@pytest.mark.parametrize("query", BAD_FILTERS)
-def test_bad_filters_are_400(client: FlaskClient, query: str) -> None:
+@pytest.mark.parametrize(("query", "field", "kept"), BAD_FILTERS)
+def test_a_bad_filter_shows_the_list_page_with_the_form_and_a_message(
+    client: FlaskClient, query: str, field: str, kept: str | None
+) -> None:
+    """Never a bare error page: the form again, the value kept, a message at its field."""
+    berlin_embassy()
     response = client.get(f"/events?{query}")
     assert response.status_code == 400
-    assert "filters are not valid" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "<h1>Rallies and vigils</h1>" in body
+    assert 'role="search"' in body
+    assert f'<p class="error" id="{field}-error">' in body
+    if field != "page":  # the page has no field: its message is in the form's alert
+        assert f'aria-describedby="{field}-error"' in body or f"{field}-hint {field}-error" in body
+    assert "Please correct the marked fields." in body
+    if kept is not None:
+        assert kept in body
+    # The list is still there, filtered by the valid filters.
+    assert 'class="count"' in body
+    # A page with an invalid filter is not cached: the next visitor gets a fresh answer.
+    assert client.get(f"/events?{query}").status_code == 400
+
+
+def test_the_list_keeps_the_valid_filters_beside_an_invalid_one(client: FlaskClient) -> None:
+    berlin, hamburg = berlin_embassy(), hamburg_consulate()
+    make_event(berlin, title="Vigil in Berlin")
+    make_event(hamburg, title="Vigil in Hamburg")
+    body = client.get("/events?city=Hamburg&radius_km=abc").get_data(as_text=True)
+    assert "Vigil in Hamburg" in body
+    assert "Vigil in Berlin" not in body
+    # Links (pages, map, feed) carry only the valid filters.
+    assert "radius_km=abc" not in body.replace('value="abc"', "")
 
 
 @pytest.mark.parametrize(

@@ -118,11 +118,23 @@ def test_near_is_rounded_and_the_radius_widened_to_a_step(
         assert form.near.data == position == form.canonical_args()["near"]
 
 
-@pytest.mark.parametrize("url", ["/events", "/map", "/events.geojson", "/calendar.ics"])
-def test_every_list_answers_bad_filters_with_the_same_readable_400(
+@pytest.mark.parametrize("url", ["/events.geojson", "/calendar.ics"])
+def test_every_document_answers_bad_filters_with_the_same_readable_400(
     client: FlaskClient, url: str
 ) -> None:
     response = client.get(f"{url}?country=XYZ&radius_km=0")
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert "Some filters are not valid: Country code, Radius (km)." in text
+    assert "Some filters are not valid: Country, Radius (km)." in text
+
+
+@pytest.mark.parametrize("url", ["/events", "/map"])
+def test_every_page_shows_bad_filters_in_its_form(client: FlaskClient, url: str) -> None:
+    response = client.get(f"{url}?country=XYZ&radius_km=0&near=Berlin")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert '<p class="error" id="country-error">' in text
+    assert "“XYZ” is not a country we know. Choose one from the list." in text
+    assert '<p class="error" id="radius_km-error">' in text
+    assert "Enter a radius in whole kilometres from 1 to 2000." in text
+    assert 'value="Berlin"' in text

@@ -92,13 +92,13 @@ def test_pagination_counts_a_few_pages_ahead(
 
     with sql_statements() as statements:
         first = page(1)
-    assert "More than 6 dates found" in first  # counted up to page 1 + 2
+    assert "More than 6 events found" in first  # counted up to page 1 + 2
     assert "Page 1 of more than 3" in first
     assert 'rel="next" href="/events?page=2"' in first
     assert any(" LIMIT " in sql and "count(" in sql for sql in statements)
     assert "Page 2 of more than 4" in page(2)
     third = page(3)  # counted up to page 5: all nine dates
-    assert "9 dates found" in third
+    assert "9 events found" in third
     assert "More than" not in third
     assert "Page 3 of 5" in third
     assert 'rel="next" href="/events?page=4"' in third
@@ -107,7 +107,7 @@ def test_pagination_counts_a_few_pages_ahead(
     assert "Rally number 9" in last
     assert 'rel="next"' not in last
     embedded = client.get("/embed/events").get_data(as_text=True)
-    assert "See more than 6 dates on" in embedded
+    assert "See more than 6 events on" in embedded
 
 
 def test_past_events_are_reachable_but_not_listed(client: FlaskClient) -> None:

@@ -6,6 +6,7 @@ first, each card with its distance; anything unknown or out of range is a 400.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -32,14 +33,17 @@ def test_nearest_first_with_the_distance(client: FlaskClient, world: World) -> N
 
 
 def test_a_position_and_a_radius(client: FlaskClient, world: World) -> None:
-    # The weekly Hamburg vigil lists each of its dates, after the nearer events.
+    # The weekly Hamburg vigil is one card (its next date), after the nearer events.
     # Taken as 52.52,13.41 (rounded to about 1 km) and 500 km (the next radius step).
     cards = _cards(client, "near=52.52437,13.41053&radius_km=300")
     titles = [title for title, _ in cards]
-    assert titles[:3] == ["Rally at the Gate", "Vigil in Dahlem", "March in Potsdam"]
-    assert set(titles[3:]) == {"Weekly vigil in Hamburg"}
-    assert len(titles[3:]) == 10  # Thursdays from 26 November to 28 January
-    assert {distance for _, distance in cards[3:]} == {"256 km away"}
+    assert titles == [
+        "Rally at the Gate",
+        "Vigil in Dahlem",
+        "March in Potsdam",
+        "Weekly vigil in Hamburg",
+    ]
+    assert cards[3][1] == "256 km away"
 
 
 @pytest.mark.parametrize(
@@ -58,11 +62,35 @@ def test_the_radius_is_respected(
     assert [title for title, _ in _cards(client, f"near=Berlin&radius_km={radius}")] == expected
 
 
-def test_nothing_near(client: FlaskClient, world: World) -> None:
+def test_nothing_near_offers_the_nearest_event_and_a_wider_radius(
+    client: FlaskClient, world: World
+) -> None:
     response = client.get("/events?near=Tehran&radius_km=100")
     assert response.status_code == 200
-    assert event_cards(response.get_data(as_text=True)) == []
-    assert "No upcoming rallies or vigils match." in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "Showing 0 events within 100 km of <bdi>Tehran, Iran</bdi>" in body
+    # No dead end: the nearest event anywhere (the Paris-Berlin events are ~3,500 km
+    # away), with its distance; 3,500 km is beyond the largest radius, so no wider link.
+    assert "The nearest upcoming event is" in body
+    cards = event_cards(body)
+    assert len(cards) == 1
+    assert cards[0][1] is not None
+    assert cards[0][1].endswith("km away")
+    assert "No upcoming rallies or vigils match." not in body
+
+
+def test_nothing_near_links_to_the_radius_that_shows_the_nearest(
+    client: FlaskClient, world: World
+) -> None:
+    body = client.get("/events?near=Leipzig&radius_km=25").get_data(as_text=True)
+    assert "Showing 0 events within 25 km of <bdi>Leipzig, Germany</bdi>" in body
+    assert "The nearest upcoming event is" in body
+    link = re.search(r'<a class="wider" href="([^"]+)">Show events within (\d+) km</a>', body)
+    assert link is not None
+    assert link.group(2) == "250"  # Potsdam is ~120 km from Leipzig: the next step is 250
+    wider = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "within 250 km of <bdi>Leipzig, Germany</bdi>" in wider
+    assert "March in Potsdam" in wider
 
 
 def test_other_filters_combine_with_near(client: FlaskClient, world: World) -> None:
@@ -104,7 +132,9 @@ def test_across_the_antimeridian(client: FlaskClient, world: World) -> None:
 def test_bad_values_are_a_400(client: FlaskClient, world: World, query: str) -> None:
     response = client.get(f"/events?{query}")
     assert response.status_code == 400, query
-    assert "Some filters are not valid" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert '<p class="error" id="near-error">' in body or 'id="radius_km-error"' in body
+    assert 'role="search"' in body
 
 
 def test_the_radius_reaches_as_far_east_and_west_as_it_reaches_north(
@@ -158,7 +188,49 @@ def test_a_persian_city_name(client: FlaskClient, world: World) -> None:
     assert [title for title, _ in cards] == ["Rally in Toronto"]
 
 
-def test_an_unknown_city_is_a_400_naming_the_filter(client: FlaskClient, world: World) -> None:
-    response = client.get("/events?near=Atlantis-on-Spree")
+def test_an_unknown_place_is_shown_again_with_close_names(
+    client: FlaskClient, world: World
+) -> None:
+    response = client.get("/events?near=Tehrn&radius_km=100&kind=vigil")
     assert response.status_code == 400
-    assert "Some filters are not valid: Near." in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "We do not know the place “Tehrn”." in body
+    assert 'value="Tehrn"' in body
+    suggestion = re.search(
+        r'<p class="suggestions">Did you mean:\s*<a href="([^"]+)"><bdi>Tehran</bdi>', body
+    )
+    assert suggestion is not None
+    # One click searches again with the other filters kept.
+    again = client.get(suggestion.group(1).replace("&amp;", "&"))
+    assert again.status_code == 200
+    assert "within 100 km of <bdi>Tehran, Iran</bdi>" in again.get_data(as_text=True)
+    assert "kind=vigil" in suggestion.group(1)
+    # Gibberish has no close name: the message alone.
+    gibberish = client.get("/events?near=Qwzxv+Plorb").get_data(as_text=True)
+    assert "We do not know the place “Qwzxv Plorb”." in gibberish
+    assert 'class="suggestions"' not in gibberish
+
+
+@pytest.mark.parametrize(
+    ("near", "place"),
+    [
+        ("Berlin", "Berlin, Germany"),
+        ("berlin", "Berlin, Germany"),
+        ("برلین", "Berlin, Germany"),
+        ("Teheran", "Tehran, Iran"),
+        ("تهران", "Tehran, Iran"),
+        ("NYC", "New York City, United States"),
+        ("New York", "New York City, United States"),
+        ("52.52,13.40", "52.52,13.40"),
+    ],
+)
+def test_the_page_says_where_it_searched(
+    client: FlaskClient, world: World, near: str, place: str
+) -> None:
+    response = client.get("/events", query_string={"near": near})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    match = re.search(r"Showing (\d+) events? within 50 km of <bdi>([^<]+)</bdi>", body)
+    assert match is not None, body[:2000]
+    assert match.group(2) == place
+    assert int(match.group(1)) == len(event_cards(body)) or "The nearest upcoming" in body
