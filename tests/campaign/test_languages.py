@@ -19,12 +19,18 @@ PERSIAN_TITLE = "تا جنبش «زن، زندگی، آزادی» نمیرد!"
 ENGLISH_OPENING = "For more than three weeks, the world has seen a new face of Iran."
 PERSIAN_OPENING = "بیش از سه هفته است که جهان چهرهٔ تازه‌ای از ایران را می‌بیند."
 PERSIAN_LATER = "رژیم اسلامی، همچون خیزش‌های پیشین"
-FALLBACK_NOTE = "This statement is not yet available in your language; here is the original."
+# On German pages (the statement has no German version).
+FALLBACK_NOTE = "Dieser Aufruf liegt in deiner Sprache noch nicht vor; hier ist das Original."
 RTL_PAGE = '<html lang="fa" dir="rtl">'
 ARTICLE = '<article class="statement" aria-labelledby="statement-title" lang="{}" dir="{}">'
 TRANSLATION_NOTE = re.compile(
     r'<p class="statement-note"[^>]*>\s*Translation; the original is in '
     r'<a href="/statement/en" hreflang="en">([^<]+)</a>\.\s*</p>'
+)
+# The same note on Persian pages.
+PERSIAN_TRANSLATION_NOTE = re.compile(
+    r'<p class="statement-note"[^>]*>\s*ترجمه؛ متن اصلی به زبان '
+    r'<a href="/statement/en" hreflang="en">([^<]+)</a> است\.\s*</p>'
 )
 
 
@@ -63,7 +69,7 @@ def test_persian_statement_page_is_the_translation(client: FlaskClient, loaded: 
     assert PERSIAN_TITLE in html
     assert PERSIAN_OPENING in html
     assert ENGLISH_OPENING not in html
-    note = TRANSLATION_NOTE.search(html)
+    note = PERSIAN_TRANSLATION_NOTE.search(html)
     assert note is not None
     assert note.group(1) == "انگلیسی"  # "English", named in the page language
     assert FALLBACK_NOTE not in html
@@ -120,7 +126,7 @@ def test_home_teaser_follows_the_page_language(client: FlaskClient, loaded: None
     assert PERSIAN_TITLE in persian
     assert PERSIAN_OPENING in persian
     assert PERSIAN_LATER not in persian  # the first paragraph only
-    assert TRANSLATION_NOTE.search(persian) is not None
+    assert PERSIAN_TRANSLATION_NOTE.search(persian) is not None
     assert ENGLISH_OPENING not in persian
 
     german = _get(client, "/", "de")

@@ -99,7 +99,7 @@ def test_app_keeps_its_dependencies_one_way() -> None:
 def test_the_tool_prints_the_graph_and_finds_no_cycle(capsys: pytest.CaptureFixture[str]) -> None:
     assert imports.main([]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^  rsvp +-> auth, events, venues ", out, re.MULTILINE)
+    assert re.search(r"^  rsvp +-> auth, events, feeds, venues ", out, re.MULTILINE)
     assert "No cycle between feature packages." in out
 
 

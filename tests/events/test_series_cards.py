@@ -14,7 +14,7 @@ from app.models import Repeat
 from tests.conftest import sql_statements
 from tests.factories import berlin_embassy, london_embassy, make_event, make_series
 
-_CARD = re.compile(r'<li class="event-card[^"]*">\s*<h3><a href="/events/([^"]+)"')
+_CARD = re.compile(r'<li class="event-card[^"]*">\s*<h[23]><a href="/events/([^"]+)"')
 
 
 def _slugs(body: str) -> list[str]:
