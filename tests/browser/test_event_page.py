@@ -16,9 +16,15 @@ from tests.browser.conftest import BrowserLog, Site, new_event
 from tests.browser.test_accessibility import PHONE, _assert_no_horizontal_scroll
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page, Request
+    from playwright.sync_api import Locator, Page, Request
 
 CLIPBOARD = {"permissions": ["clipboard-read", "clipboard-write"]}
+
+
+def _wait_for_text(locator: Locator, text: str) -> None:
+    """The status is written when the clipboard's promise settles, after the click returns."""
+    locator.filter(has_text=text).wait_for(timeout=5000)
+    assert locator.inner_text() == text
 
 
 @pytest.mark.parametrize("context", [CLIPBOARD], indirect=True)
@@ -27,7 +33,7 @@ def test_copy_link_puts_the_page_address_on_the_clipboard(page: Page, site: Site
     share = page.locator("section.share")
     share.get_by_role("button", name="Copy link").click()
     status = share.get_by_role("status")
-    assert status.inner_text() == "Copied"
+    _wait_for_text(status, "Copied")
     assert status.get_attribute("aria-live") == "polite"
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == site.url(f"/events/{site.sample_slug}")
@@ -102,7 +108,7 @@ def test_private_link_is_copied_but_never_sent(page: Page, site: Site) -> None:
     assert len(token) >= 43
     section = page.locator("section.private-link")
     section.get_by_role("button", name="Copy link").click()
-    assert section.get_by_role("status").inner_text() == "Copied"
+    _wait_for_text(section.get_by_role("status"), "Copied")
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert section.get_by_role("button", name="Share…").count() == 0
     # Add to calendar for the event just joined.
