@@ -47,9 +47,13 @@ def _tell_cancelled(event: Event) -> int:
 
 
 def _tell_reinstated(event: Event) -> int:
-    # Nothing moved while it was cancelled: a supporter who left then was deleted, and
-    # whoever moved up was told then (app.rsvp.services.cancel_rsvps).
-    return notices.queue_event_reinstated(event)
+    # Nobody moved up while it was cancelled (app.rsvp.services): whoever fits into the
+    # places left then moves up now and is told so, besides that it takes place after all.
+    def promote_and_tell() -> None:
+        services.promote_every_date(event)
+        notices.queue_event_reinstated(event)
+
+    return _queued_by(promote_and_tell)
 
 
 def _promote_waitlist(event: Event) -> int:

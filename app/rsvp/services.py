@@ -340,7 +340,9 @@ def _delete_and_promote(rsvps: Sequence[Rsvp], event: Event) -> list[Rsvp]:
     for rsvp in rsvps:
         db.session.delete(rsvp)
     db.session.flush()
-    days = sorted({rsvp.occurs_on for rsvp in rsvps})
+    # Nobody moves up to an event that is not taking place (cancelled, or a draft): a
+    # "place became free" mail would be wrong. Reinstating promotes who then fits.
+    days = sorted({rsvp.occurs_on for rsvp in rsvps}) if event.status is EventStatus.PUBLISHED else []
     promoted = [rsvp for day in days for rsvp in promote_waitlist(event, day)]
     db.session.commit()
     return promoted

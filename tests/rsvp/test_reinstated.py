@@ -92,3 +92,26 @@ def test_who_left_while_it_was_cancelled_is_not_mailed(client: FlaskClient, smtp
 
 def test_a_reinstated_notice_is_a_known_kind(client: FlaskClient) -> None:
     assert notices.subject_for(notices.NoticeKind.REINSTATED, "en") == SUBJECT_REINSTATED
+
+
+def test_nobody_moves_up_while_cancelled_and_who_fits_moves_up_on_reinstating(
+    client: FlaskClient, smtp: SmtpSink
+) -> None:
+    event = make_event(organizer=signed_in(client), capacity=1)
+    leaving = make_rsvp(event, email="left@example.org")
+    make_rsvp(event, email="waiting@example.org")
+    _cancel(client, event)
+    smtp.received.clear()
+
+    assert cancel_rsvps(leaving.token) == []  # a place is free, but the event is off
+    assert smtp.received == []
+    db.session.rollback()
+    assert db.session.scalars(select(Rsvp.status)).all() == [RsvpStatus.WAITLISTED]
+
+    response = post_event(client, f"/organize/events/{event.id}/reinstate", {})
+    assert response.status_code == 303
+    db.session.rollback()
+    assert db.session.scalars(select(Rsvp.status)).all() == [RsvpStatus.GOING]
+    subjects = sorted(item.message["Subject"] for item in smtp.to("waiting@example.org"))
+    assert SUBJECT_REINSTATED in subjects
+    assert len(subjects) == 2  # and that a place became free for them
