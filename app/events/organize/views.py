@@ -120,6 +120,9 @@ def cancel(event_id: int) -> Response | tuple[str, int] | str:
     event = get_owned_event_or_404(event_id, current_user)
     if event.is_cancelled:
         abort(409, description=_("This event is already cancelled."))
+    if event.is_draft:
+        # A cancelled event is public: cancelling a draft would publish it.
+        abort(409, description=_("A draft is seen by nobody else, so there is nothing to cancel."))
     form = CancelForm()
     if form.validate_on_submit():
         notified = cancel_event(event, reason=form.reason.data or "", editor=current_user)
