@@ -342,7 +342,8 @@ def _delete_and_promote(rsvps: Sequence[Rsvp], event: Event) -> list[Rsvp]:
     db.session.flush()
     # Nobody moves up to an event that is not taking place (cancelled, or a draft): a
     # "place became free" mail would be wrong. Reinstating promotes who then fits.
-    days = sorted({rsvp.occurs_on for rsvp in rsvps}) if event.status is EventStatus.PUBLISHED else []
+    taking_place = event.status is EventStatus.PUBLISHED
+    days = sorted({rsvp.occurs_on for rsvp in rsvps}) if taking_place else []
     promoted = [rsvp for day in days for rsvp in promote_waitlist(event, day)]
     db.session.commit()
     return promoted
