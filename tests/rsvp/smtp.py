@@ -60,6 +60,16 @@ class SmtpSink:
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The app's mail settings for this server: plain SMTP on loopback."""
+        return {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": self.port,
+            "SMTP_SECURITY": "none",
+            "MAIL_FROM": "notices@vigil.example",
+        }
+
     def to(self, address: str) -> list[Received]:
         return [item for item in self.received if address in item.rcpt_tos]
 

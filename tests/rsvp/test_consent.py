@@ -30,10 +30,7 @@ SUBJECT_NEW_LINKS = "Your new private links to your RSVPs"
 @pytest.fixture
 def app_overrides(smtp: SmtpSink) -> dict[str, Any]:
     return {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp.port,
-        "SMTP_SECURITY": "none",
-        "MAIL_FROM": "notices@vigil.example",
+        **smtp.settings,
         # Room for the several RSVPs and requests of one test from one client.
         "RSVP_RATE_LIMIT": "100 per hour",
         "RSVP_EVENT_RATE_LIMIT": "100 per day",

@@ -33,10 +33,7 @@ def app_overrides(smtp: SmtpSink) -> dict[str, Any]:
     """
     return {
         "BASE_URL": SITE,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp.port,
-        "SMTP_SECURITY": "none",
-        "MAIL_FROM": "notices@vigil.example",
+        **smtp.settings,
         "WTF_CSRF_ENABLED": False,
     }
 

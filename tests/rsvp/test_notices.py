@@ -53,12 +53,7 @@ EXPECTED_HEADERS = {
 
 @pytest.fixture
 def app_overrides(smtp: SmtpSink) -> dict[str, Any]:
-    return {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp.port,
-        "SMTP_SECURITY": "none",
-        "MAIL_FROM": "notices@vigil.example",
-    }
+    return smtp.settings
 
 
 def _rsvp(event: Event, email_address: str | None, party_size: int = 1, locale: str = "en") -> int:

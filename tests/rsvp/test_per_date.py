@@ -359,12 +359,7 @@ def test_concurrent_rsvps_for_two_dates_never_overbook_either(app: Flask) -> Non
 class TestOneDateCancelled:
     @pytest.fixture
     def app_overrides(self, smtp: SmtpSink) -> dict[str, Any]:
-        return {
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": smtp.port,
-            "SMTP_SECURITY": "none",
-            "MAIL_FROM": "notices@vigil.example",
-        }
+        return smtp.settings
 
     def test_only_that_dates_rsvps_are_told_and_calendars_drop_it(
         self, client: FlaskClient, smtp: SmtpSink
@@ -523,12 +518,7 @@ def test_the_purge_deletes_a_past_date_and_keeps_the_codes_later_date(app: Flask
 class TestSkippedInTheEditForm:
     @pytest.fixture
     def app_overrides(self, smtp: SmtpSink) -> dict[str, Any]:
-        return {
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": smtp.port,
-            "SMTP_SECURITY": "none",
-            "MAIL_FROM": "notices@vigil.example",
-        }
+        return smtp.settings
 
     def test_a_date_skipped_in_the_edit_form_tells_only_its_rsvps(
         self, client: FlaskClient, smtp: SmtpSink
@@ -665,12 +655,7 @@ def test_moved_rsvps_queue_behind_those_already_on_the_date(client: FlaskClient)
 class TestManageLinkMail:
     @pytest.fixture
     def app_overrides(self, smtp: SmtpSink) -> dict[str, Any]:
-        return {
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": smtp.port,
-            "SMTP_SECURITY": "none",
-            "MAIL_FROM": "notices@vigil.example",
-        }
+        return smtp.settings
 
     def test_the_link_mail_names_the_dates_and_the_waiting_list(
         self, client: FlaskClient, smtp: SmtpSink

@@ -26,12 +26,7 @@ SUBJECT_REINSTATED = "An event you planned to attend takes place after all"
 
 @pytest.fixture
 def app_overrides(smtp: SmtpSink) -> dict[str, Any]:
-    return {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp.port,
-        "SMTP_SECURITY": "none",
-        "MAIL_FROM": "notices@vigil.example",
-    }
+    return smtp.settings
 
 
 def _cancel(client: FlaskClient, event: Event) -> None:
