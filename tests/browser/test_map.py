@@ -1,4 +1,4 @@
-"""The maps in Chromium (issue 5): markers, popups, near me, tiles only after consent.
+"""The maps in Chromium: markers, popups, near me, tiles only after consent.
 
 One marker per place showing its number of events; its popup lists the
 first three and "Show all N" fetches the rest from the place's own document.

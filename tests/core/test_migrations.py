@@ -221,7 +221,7 @@ def test_revision_files_are_named_by_date() -> None:
     assert [name for name in names if not pattern.match(name)] == []
 
 
-# The last revision before RSVPs were per date (issue 11 §7).
+# The last revision before RSVPs were per date.
 BEFORE_DATES = "1e84852eaa4b"
 
 

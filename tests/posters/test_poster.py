@@ -1,4 +1,4 @@
-"""GET /events/<slug>/poster.pdf: a printable poster with a QR code (issue 14, "Posters").
+"""GET /events/<slug>/poster.pdf: a printable poster with a QR code.
 
 Read back as a printer and a phone would: page size, text layer (pypdf), and the QR
 code decoded from the rendered page (pypdfium2 + zxing-cpp), which must lead to the

@@ -1,4 +1,4 @@
-"""GET /events/<slug>/share.png: the event's link-preview image (issue 14, "Link previews").
+"""GET /events/<slug>/share.png: the event's link-preview image.
 
 1200×630, in the page language with Persian shaped and set right to left, drawn once
 per data change and language, and answered with ETag/304 like every cached document.

@@ -1,4 +1,4 @@
-"""RSVPs of a repeating vigil are per date (issue 11 §7).
+"""RSVPs of a repeating vigil are per date.
 
 Each date of a series has its own capacity, waiting list, counts, notices and
 retention; one private code can hold several dates. The series of these tests is
