@@ -40,7 +40,18 @@ def create_app(
             app.wsgi_app, x_for=hops, x_proto=hops
         )
 
-    from app import cli, errors, health, httpcache, pagecache, privacy, requestlog, sessions, web
+    from app import (
+        cli,
+        errors,
+        health,
+        httpcache,
+        pagecache,
+        privacy,
+        requestlog,
+        sessions,
+        template_i18n,
+        web,
+    )
     from app.extensions import babel, cache, csrf, db, init_limiter, login_manager, migrate
 
     db.init_app(app)
@@ -55,6 +66,7 @@ def create_app(
     login_manager.init_app(app)
     sessions.init_app(app)
     web.init_app(app)
+    template_i18n.init_app(app)  # after babel: replaces its template functions
     errors.init_app(app)
 
     from app.db import configure_sqlite

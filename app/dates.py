@@ -44,6 +44,11 @@ def _digit_table(language: str) -> dict[int, int] | None:
     return str.maketrans("0123456789", digits) if digits else None
 
 
+def has_native_digits(language: str) -> bool:
+    """Whether ``language`` writes numbers in digits of its own (Persian does)."""
+    return _digit_table(language) is not None
+
+
 def native_digits(text: str, language: str | None = None) -> str:
     """``text`` with its digits written in the language's own (``۱۴۰۵`` in Persian).
 

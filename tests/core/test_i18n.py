@@ -210,8 +210,8 @@ def test_event_pages_are_persian(persian: FlaskClient) -> None:
 
     listing = _page(persian.get("/events"))
     assert "<bdi>Embassy of Iran, Berlin</bdi>، <bdi>Berlin</bdi> (DE)" in listing
-    # ngettext, one plural form: the count of events (its words are the catalog's).
-    assert '<p class="count" role="status">1 ' in listing
+    # ngettext, one plural form: the count of events in Persian digits (app.template_i18n).
+    assert '<p class="count" role="status">۱ رویداد یافت شد</p>' in listing
 
 
 def test_card_place_stays_escaped(client: FlaskClient) -> None:
@@ -235,7 +235,7 @@ def test_error_pages_are_persian(persian: FlaskClient) -> None:
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert RTL_HTML in html
-    assert "خطای 404" in html
+    assert "خطای ۴۰۴" in html  # the status in Persian digits
     assert "اینجا چیزی نیست." in html
 
 
