@@ -322,7 +322,8 @@
             : frame.dataset.labelPlace;
           var marker = L.marker([coordinates[1], coordinates[0]], {
             icon: placeIcon(properties),
-            title: title.replace("{place}", properties.venue).replace("{n}", properties.event_count),
+            // The place's name goes in last: a name holding "{n}" stays as it is.
+            title: title.replace("{n}", properties.event_count).replace("{place}", properties.venue),
           });
           marker.feature = feature;
           marker.bindPopup(function () {
