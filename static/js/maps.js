@@ -322,8 +322,11 @@
             : frame.dataset.labelPlace;
           var marker = L.marker([coordinates[1], coordinates[0]], {
             icon: placeIcon(properties),
-            // The place's name goes in last: a name holding "{n}" stays as it is.
-            title: title.replace("{n}", properties.event_count).replace("{place}", properties.venue),
+            // The place's name goes in last and by a function: a name holding "{n}" or "$&"
+            // stays as written.
+            title: title.replace("{n}", properties.event_count).replace("{place}", function () {
+              return properties.venue;
+            }),
           });
           marker.feature = feature;
           marker.bindPopup(function () {
