@@ -10,17 +10,21 @@ checksum, version and refresh target agree.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app import PROJECT_ROOT
 from app.config import ConfigError
+from app.extensions import db
 from app.maps.archive import _HEADER, HEADER_LENGTH, read_archive
 from app.maps.rendering import STREETS_MIN_ZOOM
 from app.maps.vendor import PROTOMAPS_LEAFLET_VERSION
@@ -170,9 +174,24 @@ def test_a_replaced_archive_gets_a_new_version(client: FlaskClient, archive: Pat
         assert "immutable" in new.headers["Cache-Control"]
 
 
+@contextlib.contextmanager
+def _own_app(database_url: str, **overrides: Any) -> Iterator[Flask]:
+    """An app of the test's own settings; its connections closed after (PostgreSQL warns
+    of a connection the garbage collector finds open)."""
+    app = make_app(database_url, **overrides)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_without_an_archive_there_is_no_street_map(database_url: str) -> None:
-    plain = make_app(database_url)
-    client = plain.test_client()
+    with _own_app(database_url) as plain:
+        _no_street_map(plain.test_client())
+
+
+def _no_street_map(client: FlaskClient) -> None:
     with client.get("/map/streets.pmtiles") as response:
         assert response.status_code == 404
     with client.get("/map/streets.pmtiles", headers={"Range": "bytes=0-99"}) as response:
@@ -228,10 +247,10 @@ def test_a_relative_path_is_read_from_the_working_directory(
     database_url: str, archive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(archive.parent)
-    relative = make_app(database_url, MAP_PMTILES=archive.name)
-    assert relative.config["MAP_PMTILES"] == str(archive)
-    with relative.test_client().get("/map/streets.pmtiles") as response:
-        assert response.status_code == 200
+    with _own_app(database_url, MAP_PMTILES=archive.name) as relative:
+        assert relative.config["MAP_PMTILES"] == str(archive)
+        with relative.test_client().get("/map/streets.pmtiles") as response:
+            assert response.status_code == 200
 
 
 def test_a_long_attribution_stops_start_up(database_url: str, archive: Path) -> None:
@@ -241,8 +260,8 @@ def test_a_long_attribution_stops_start_up(database_url: str, archive: Path) -> 
 
 def test_the_attribution_is_text_in_an_attribute(database_url: str, archive: Path) -> None:
     hostile = '"><script>alert(1)</script>'
-    tiled = make_app(database_url, MAP_PMTILES=str(archive), MAP_PMTILES_ATTRIBUTION=hostile)
-    html = tiled.test_client().get("/map").get_data(as_text=True)
+    with _own_app(database_url, MAP_PMTILES=str(archive), MAP_PMTILES_ATTRIBUTION=hostile) as tiled:
+        html = tiled.test_client().get("/map").get_data(as_text=True)
     assert attribute(html, "div", "data-streets-attribution") == [hostile]
     assert "<script>alert(1)" not in html
 
