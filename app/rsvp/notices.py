@@ -233,6 +233,11 @@ def queued_count() -> int:
     return len(db.session.info.get(_PENDING_KEY, []))
 
 
+def committed_count() -> int:
+    """How many notices this request has queued and committed, to be mailed after it."""
+    return len(db.session.info.get(_COMMITTED_KEY, []))
+
+
 def queue_promoted(event: Event, promoted: Iterable[Rsvp]) -> int:
     """Queue a "promoted" notice to each RSVP just moved from the waitlist. Flushes."""
     return _queue(NoticeKind.PROMOTED, event, promoted)

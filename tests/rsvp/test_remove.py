@@ -74,8 +74,28 @@ def test_removing_an_rsvp_moves_the_waiting_list_up(client: FlaskClient) -> None
         second.rsvp_id: RsvpStatus.WAITLISTED,
     }
     page = client.get(_list_url(event)).get_data(as_text=True)
-    assert "The RSVP was removed. 1 RSVP moved up from the waiting list" in page
+    # Nobody left an address: nobody is told.
+    assert (
+        "The RSVP was removed. 1 RSVP moved up from the waiting list. "
+        "Nobody was notified by e-mail." in page
+    )
     assert "Flood" not in page
+
+
+def test_the_flash_says_how_many_were_told_by_mail(client: FlaskClient) -> None:
+    organizer = make_user()
+    event = make_event(organizer=organizer, capacity=2)
+    flood = make_rsvp(event, party_size=2)
+    make_rsvp(event, email="told@example.org")
+    make_rsvp(event, email="unconfirmed@example.org", confirmed=False)
+    login(client, organizer.email, PASSWORD)
+    assert _remove(client, event, flood.rsvp_id).status_code == 303
+    page = client.get(_list_url(event)).get_data(as_text=True)
+    # Both moved up; only the confirmed address is mailed.
+    assert (
+        "The RSVP was removed. 2 RSVPs moved up from the waiting list. "
+        "1 person was notified by e-mail." in page
+    )
 
 
 def test_removing_twice_says_it_is_gone(client: FlaskClient) -> None:

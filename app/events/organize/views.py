@@ -6,13 +6,13 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.guards import require_account
 from app.events.forms import CancelDateForm, CancelForm, EventForm, ReinstateForm
 from app.events.organize import bp
+from app.events.organize.flashes import notified_sentence
 from app.events.panels import EVENT_FORM, EventFormPage, event_columns, event_links
 from app.events.queries import get_owned_event_or_404, owned_events
 from app.events.services import (
@@ -47,19 +47,6 @@ def index() -> str:
     event_ids = [event.id for event, _next in rows]
     columns = [(column.label, column.cells(event_ids)) for column in event_columns()]
     return render_template("events/organize/index.html", rows=rows, columns=columns)
-
-
-def notified_sentence(count: int) -> str:
-    """How many people were told by e-mail, for the flash after a change."""
-    if count == 0:
-        return str(_("Nobody was notified by e-mail."))
-    return str(
-        ngettext(
-            "%(num)d person was notified by e-mail.",
-            "%(num)d people were notified by e-mail.",
-            count,
-        )
-    )
 
 
 def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:

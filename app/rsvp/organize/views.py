@@ -11,8 +11,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now_utc
+from app.events.organize.flashes import notified_sentence
 from app.events.queries import get_owned_event_or_404
 from app.forms import EmptyForm
+from app.rsvp import notices
 from app.rsvp.export import rsvps_csv
 from app.rsvp.organize import bp
 from app.rsvp.queries import (
@@ -80,18 +82,15 @@ def remove(event_id: int, rsvp_id: int) -> BaseResponse:
     except RsvpClosedError as exc:
         flash(exc.reason.message)
     else:
+        message = _("The RSVP was removed.")
         if promoted:
-            flash(
-                ngettext(
-                    "The RSVP was removed. %(num)d RSVP moved up from the waiting list; "
-                    "if it gave an e-mail address, it is told.",
-                    "The RSVP was removed. %(num)d RSVPs moved up from the waiting list; "
-                    "those who gave an e-mail address are told.",
-                    len(promoted),
-                )
+            moved_up = ngettext(
+                "%(num)d RSVP moved up from the waiting list.",
+                "%(num)d RSVPs moved up from the waiting list.",
+                len(promoted),
             )
-        else:
-            flash(_("The RSVP was removed."))
+            message += f" {moved_up} {notified_sentence(notices.committed_count())}"
+        flash(message)
     return redirect(url_for("rsvp.organize.index", event_id=event.id, on=_requested_day()), 303)
 
 
