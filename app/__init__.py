@@ -76,6 +76,7 @@ def create_app(
 
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.audit import bp as audit_bp
     from app.auth import bp as auth_bp
     from app.auth.account import bp as account_bp
     from app.campaign import bp as campaign_bp
@@ -95,6 +96,7 @@ def create_app(
         events_bp,
         organize_bp,
         admin_bp,
+        audit_bp,
         feeds_bp,
         rsvp_bp,
         maps_bp,
@@ -105,11 +107,13 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
 
-    from app import api, events, feeds, maps, posters, previews, rsvp, syndication
+    from app import api, audit, events, feeds, maps, posters, previews, rsvp, syndication
+    from app.events.signals import event_changed_by
 
     # Features connect to the signals of those they are built on, and fill their panels.
     events.init_app(app)
     rsvp.init_app(app)
+    audit.init_app(app, event_changes=event_changed_by)
     feeds.init_app(app)
     maps.init_app(app)
     api.init_app(app)

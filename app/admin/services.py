@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.auth.services import set_active
+from app.auth.services import record_account, set_active
 from app.extensions import db
-from app.models import User
+from app.models import AuditAction, User
 
 
 class SelfDeactivationError(ValueError):
@@ -21,9 +21,11 @@ def deactivate_account(account: User, *, acting_admin: User) -> None:
         raise SelfDeactivationError
     set_active(account, active=False)
     db.session.flush()
+    record_account(AuditAction.ACCOUNT_DEACTIVATED, account, actor=acting_admin)
 
 
-def reactivate_account(account: User) -> None:
+def reactivate_account(account: User, *, acting_admin: User) -> None:
     """Let ``account`` sign in again (with its existing password)."""
     set_active(account, active=True)
     db.session.flush()
+    record_account(AuditAction.ACCOUNT_REACTIVATED, account, actor=acting_admin)

@@ -118,7 +118,7 @@ def revoke(invite_id: int) -> Response:
         abort(400)
     open_invite = db.get_or_404(Invite, invite_id)
     try:
-        revoke_invite(open_invite)
+        revoke_invite(open_invite, revoked_by=_admin())
     except AccountError:
         abort(409, description=_("This invitation was already accepted."))
     db.session.commit()
@@ -147,7 +147,7 @@ def reactivate(user_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     account = db.get_or_404(User, user_id)
-    reactivate_account(account)
+    reactivate_account(account, acting_admin=_admin())
     db.session.commit()
     flash(_("The account can sign in again."))
     return redirect(url_for("admin.organizers"), 303)

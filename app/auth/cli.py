@@ -8,10 +8,17 @@ import click
 from flask.cli import with_appcontext
 
 from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
-from app.auth.services import AccountError, create_user, get_user_by_email, set_active, set_password
+from app.auth.services import (
+    AccountError,
+    create_user,
+    get_user_by_email,
+    record_account,
+    set_active,
+    set_password,
+)
 from app.db import writer_transactions, writes_database
 from app.extensions import db
-from app.models import Role, User
+from app.models import AuditAction, Role, User
 from app.text import TextError, clean_text
 
 
@@ -82,6 +89,7 @@ def create_command(email: str, is_admin: bool, display_name: str | None) -> None
             "email-taken": "An account with this e-mail already exists.",
         }[str(exc)]
         raise click.ClickException(message) from None
+    record_account(AuditAction.ACCOUNT_CREATED, user, actor=None, summary=f"role: {user.role}")
     db.session.commit()
     click.echo(f"Created {user.role} account {user.email}.")
 
@@ -97,6 +105,7 @@ def set_password_command(email: str) -> None:
     with writer_transactions():
         user = _get_user(email)
         set_password(user, password)
+        record_account(AuditAction.ACCOUNT_PASSWORD_SET, user, actor=None)
         db.session.commit()
     click.echo(f"Password changed for {user.email}.")
 
@@ -109,5 +118,6 @@ def deactivate_command(email: str) -> None:
     """Deactivate an account and end its sessions at once."""
     user = _get_user(email)
     set_active(user, active=False)
+    record_account(AuditAction.ACCOUNT_DEACTIVATED, user, actor=None)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")

@@ -15,10 +15,11 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
 from app import mail
+from app.audit import record
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.clock import now_utc
 from app.extensions import db
-from app.models import Invite, Role, User
+from app.models import AuditAction, AuditSubject, Invite, Role, User
 from app.models.user import new_session_token
 from app.urls import absolute_url
 
@@ -97,6 +98,14 @@ def set_public_name(user: User, public_name: str) -> bool:
         return False
     user.public_name = value
     db.session.flush()
+    record(
+        AuditAction.ACCOUNT_PUBLIC_NAME_SET,
+        actor=user,
+        subject_type=AuditSubject.ACCOUNT,
+        subject_id=user.id,
+        label=user.display_name,
+        summary="public_name" if value else "public_name (removed)",
+    )
     log.info("account %s changed its public name", user.id)
     return True
 
@@ -163,7 +172,22 @@ def finish_registration(token: str) -> User:
         raise AccountError("registration-link")
     user = create_user(email=email, display_name=display_name, password=None)
     user.password_hash = password_hash
+    record_account(AuditAction.ACCOUNT_CREATED, user, actor=user, summary="registration")
     return user
+
+
+def record_account(
+    action: AuditAction, account: User, *, actor: User | None, summary: str = ""
+) -> None:
+    """Record ``action`` on ``account`` in the audit log (its name as label, never its e-mail)."""
+    record(
+        action,
+        actor=actor,
+        subject_type=AuditSubject.ACCOUNT,
+        subject_id=account.id,
+        label=account.display_name,
+        summary=summary,
+    )
 
 
 def set_password(user: User, password: str) -> None:
@@ -201,6 +225,14 @@ def create_invite(*, email: str, created_by: User) -> tuple[Invite, str]:
     )
     db.session.add(invite)
     db.session.flush()
+    # The invitation's e-mail is not recorded: the entry names the invitation by its id.
+    record(
+        AuditAction.ACCOUNT_INVITED,
+        actor=created_by,
+        subject_type=AuditSubject.INVITATION,
+        subject_id=invite.id,
+        label="",
+    )
     return invite, token
 
 
@@ -218,10 +250,11 @@ def accept_invite(invite: Invite, *, display_name: str, password: str) -> User:
     """Turn an invitation into an organizer account; the invitation is used up."""
     user = create_user(email=invite.email, display_name=display_name, password=password)
     invite.used_at = now_utc()
+    record_account(AuditAction.ACCOUNT_CREATED, user, actor=user, summary="invitation")
     return user
 
 
-def revoke_invite(invite: Invite) -> None:
+def revoke_invite(invite: Invite, *, revoked_by: User) -> None:
     """Delete an unused invitation, so its link stops working at once.
 
     An accepted invitation is the record of how an account came to be: it stays, and
@@ -230,8 +263,16 @@ def revoke_invite(invite: Invite) -> None:
     """
     if invite.used_at is not None:
         raise AccountError("invite-used")
+    invite_id = invite.id
     db.session.delete(invite)
     db.session.flush()
+    record(
+        AuditAction.INVITATION_REVOKED,
+        actor=revoked_by,
+        subject_type=AuditSubject.INVITATION,
+        subject_id=invite_id,
+        label="",
+    )
     log.info("invite %s revoked", invite.id)
 
 

@@ -10,10 +10,11 @@ from typing import Any
 import yaml
 from sqlalchemy import or_, update
 
+from app.audit import record
 from app.campaign.queries import pinned_statement
 from app.config import LANGUAGES
 from app.extensions import db
-from app.models import StatementVersion, User
+from app.models import AuditAction, AuditSubject, StatementVersion, User
 from app.text import TextError, clean_text
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,14 @@ def pin_statement(
     db.session.add(version)
     db.session.flush()
     log.info("statement version %s pinned (%s)", version.id, language)
+    record(
+        AuditAction.STATEMENT_PUBLISHED,
+        actor=created_by,
+        subject_type=AuditSubject.STATEMENT,
+        subject_id=version.id,
+        label=title,
+        summary=language + (" (translation)" if is_translation else ""),
+    )
     return version
 
 

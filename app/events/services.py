@@ -18,6 +18,7 @@ from app.events.signals import (
     date_cancelled,
     event_cancelled,
     event_capacity_raised,
+    event_changed_by,
     event_reinstated,
     event_rescheduled,
     send_counting,
@@ -174,6 +175,31 @@ def _lock_for_waitlist(event: Event) -> None:
     db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
 
 
+# The fields whose change an edit reports by name (app.events.signals.event_changed_by).
+_REPORTED_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "venue_id",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "repeat",
+    "repeat_until_on",
+    "capacity",
+    "contact_url",
+    "organized_by",
+    "hide_count",
+    "status",
+)
+
+
+def _fields(event: Event) -> dict[str, object]:
+    values: dict[str, object] = {name: getattr(event, name) for name in _REPORTED_FIELDS}
+    values["skips"] = tuple(sorted(_skipped(event)))
+    return values
+
+
 def _content_key(event: Event) -> tuple[object, ...]:
     return (
         event.title,
@@ -204,6 +230,9 @@ def create_event(*, organizer: User, data: EventInput) -> Event:
     _rebuild_occurrences(event)
     db.session.flush()
     log.info("event %s created by account %s", event.id, organizer.id)
+    event_changed_by.send(event, editor=organizer, change="created")
+    if event.status == EventStatus.PUBLISHED:
+        event_changed_by.send(event, editor=organizer, change="published")
     return event
 
 
@@ -220,6 +249,7 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> EventUpdate
     before_schedule, before_content = _schedule_key(event), _content_key(event)
     before_skipped = _skipped(event)
     before_time_and_place, before_capacity = _time_and_place_key(event), event.capacity
+    before_fields, was_published = _fields(event), event.status == EventStatus.PUBLISHED
     _apply(event, data, _resolve_venue(data.venue, editor))
     if event.status == EventStatus.DRAFT and data.publish:
         event.status = EventStatus.PUBLISHED
@@ -235,6 +265,13 @@ def update_event(event: Event, *, data: EventInput, editor: User) -> EventUpdate
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s updated by account %s", event.id, editor.id)
+    after_fields = _fields(event)
+    changed_fields = tuple(
+        name for name in after_fields if after_fields[name] != before_fields[name]
+    )
+    event_changed_by.send(event, editor=editor, change="updated", fields=changed_fields)
+    if event.status == EventStatus.PUBLISHED and not was_published:
+        event_changed_by.send(event, editor=editor, change="published")
     notified, concerned = 0, False
     for day in sorted(_skipped(event) - before_skipped):
         notified += send_counting(date_cancelled, event, occurs_on=day, reason=None)
@@ -260,6 +297,7 @@ def cancel_event(event: Event, *, reason: str, editor: User) -> int:
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s cancelled by account %s", event.id, editor.id)
+    event_changed_by.send(event, editor=editor, change="cancelled")
     return send_counting(event_cancelled, event)
 
 
@@ -283,6 +321,7 @@ def reinstate_event(event: Event, *, editor: User) -> int:
     event.updated_at = event.last_modified_at = now_utc()
     db.session.flush()
     log.info("event %s reinstated by account %s", event.id, editor.id)
+    event_changed_by.send(event, editor=editor, change="reinstated")
     return send_counting(event_reinstated, event)
 
 
@@ -313,6 +352,7 @@ def cancel_date(event: Event, occurs_on: date, *, reason: str, editor: User) -> 
     _rebuild_occurrences(event)
     db.session.flush()
     log.info("event %s: one date cancelled by account %s", event.id, editor.id)
+    event_changed_by.send(event, editor=editor, change="date_cancelled", occurs_on=occurs_on)
     return send_counting(date_cancelled, event, occurs_on=occurs_on, reason=reason or None)
 
 
@@ -359,4 +399,5 @@ def duplicate_event(event: Event, *, organizer: User) -> Event:
     db.session.add(copy)
     _rebuild_occurrences(copy)
     db.session.flush()
+    event_changed_by.send(copy, editor=organizer, change="created")
     return copy

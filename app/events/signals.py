@@ -42,6 +42,14 @@ date_cancelled = _signals.signal(
     "``reason`` the organizer's public reason or None. Only that date's RSVPs are concerned.",
 )
 
+event_changed_by = _signals.signal(
+    "event-changed-by",
+    doc="An account created or changed the event (for a record of who did what, app.audit). "
+    "``editor`` is the account; ``change`` one of created, updated, published, cancelled, "
+    "reinstated, date_cancelled; ``fields`` the names of the changed fields (updated); "
+    "``occurs_on`` the local date (date_cancelled).",
+)
+
 
 def send_counting(signal: NamedSignal, event: object, **kwargs: Any) -> int:
     """Send ``signal`` about ``event``; returns how many people its receivers told.

@@ -8,21 +8,7 @@ import io
 from flask_babel import gettext as _
 
 from app.rsvp.queries import RsvpRow
-
-# Spreadsheets run a cell that starts with one of these as a formula
-# (design/security.md T19); a leading apostrophe makes it plain text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: str) -> str:
-    """``value`` as a cell no spreadsheet runs as a formula.
-
-    Every ``;``-separated piece is neutralised on its own: German and French spreadsheets
-    split a line on ``;``, so ``Sara;=1+1`` would otherwise open with a formula cell.
-    """
-    return ";".join(
-        "'" + piece if piece.startswith(_FORMULA_STARTS) else piece for piece in value.split(";")
-    )
+from app.spreadsheet import csv_cell
 
 
 def rsvps_csv(rows: list[RsvpRow]) -> str:

@@ -1,0 +1,80 @@
+"""The audit log: who changed what in the accounts, events and the statement, and when.
+
+Append-only: the app has no path that updates or deletes an entry, and the database
+refuses both (triggers of migration 20261205_0851, on PostgreSQL and SQLite). It holds
+no attendee data, no e-mails, tokens or IPs, so no purge ever needs to touch it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import now_utc
+from app.db import Base, UTCDateTime, enum_type
+
+
+class AuditAction(StrEnum):
+    """What was done. Proposal actions are recorded by the review queue."""
+
+    EVENT_CREATED = "event.created"
+    EVENT_UPDATED = "event.updated"
+    EVENT_PUBLISHED = "event.published"
+    EVENT_CANCELLED = "event.cancelled"
+    EVENT_REINSTATED = "event.reinstated"
+    EVENT_DATE_CANCELLED = "event.date_cancelled"
+    STATEMENT_PUBLISHED = "statement.published"
+    ACCOUNT_INVITED = "account.invited"
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_DEACTIVATED = "account.deactivated"
+    ACCOUNT_REACTIVATED = "account.reactivated"
+    ACCOUNT_PASSWORD_SET = "account.password_set"  # noqa: S105  (an action name, no secret)
+    ACCOUNT_PUBLIC_NAME_SET = "account.public_name_set"
+    INVITATION_REVOKED = "invitation.revoked"
+    PROPOSAL_APPROVED = "proposal.approved"
+    PROPOSAL_REJECTED = "proposal.rejected"
+    PROPOSAL_CHANGES_REQUESTED = "proposal.changes_requested"
+
+
+class AuditSubject(StrEnum):
+    """The kind of thing an entry is about."""
+
+    EVENT = "event"
+    STATEMENT = "statement"
+    ACCOUNT = "account"
+    INVITATION = "invitation"
+    PROPOSAL = "proposal"
+
+
+ACTOR_NAME_MAX = 80
+LABEL_MAX = 200
+SUMMARY_MAX = 300
+
+
+class AuditEntry(Base):
+    """One recorded action. ``actor_id`` None: done on the command line."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_created_at_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # RESTRICT, not SET NULL: an update of an entry is refused, so is the account's deletion.
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    # The account's name when it acted: a later rename does not rewrite history.
+    actor_name: Mapped[str] = mapped_column(String(ACTOR_NAME_MAX))
+    action: Mapped[AuditAction] = mapped_column(
+        enum_type(AuditAction, length=40, name="action_known"), index=True
+    )
+    subject_type: Mapped[AuditSubject] = mapped_column(
+        enum_type(AuditSubject, length=20, name="subject_type_known")
+    )
+    subject_id: Mapped[int | None]
+    label: Mapped[str] = mapped_column(String(LABEL_MAX), default="")
+    # Field names only, never values of personal data.
+    summary: Mapped[str] = mapped_column(String(SUMMARY_MAX), default="")
