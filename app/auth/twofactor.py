@@ -229,6 +229,7 @@ def verify_second_factor(user: User, code: str) -> Accepted | None:
 
 
 def recovery_codes_left(user: User) -> int:
+    """How many unused recovery codes the account has."""
     return len(user.recovery_codes)
 
 
