@@ -141,7 +141,7 @@ class EnrolForm(FlaskForm):
     code = CleanStringField(
         _l("Code from the app"),
         validators=[DataRequired(), Length(max=40)],
-        description=_l("The 6-digit code the app shows for Vigil now."),
+        description=_l("The 6-digit code the app shows for this site now."),
     )
     submit = SubmitField(_l("Turn on two-step sign-in"))
 

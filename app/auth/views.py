@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
@@ -150,9 +151,10 @@ def second_factor() -> Response | tuple[str, int] | str:
             _start_session(user)
             if accepted == "recovery":
                 flash(
-                    _(
-                        "You used a recovery code; %(count)d are left. Each works once.",
-                        count=recovery_codes_left(user),
+                    ngettext(
+                        "You used a recovery code; %(num)d is left. Each works once.",
+                        "You used a recovery code; %(num)d are left. Each works once.",
+                        recovery_codes_left(user),
                     )
                 )
             return redirect(target, 303)
