@@ -70,6 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
         "The site's public address (scheme and host); every absolute link is built on it.",
     ),
     Setting("TRUSTED_PROXIES", int, 0, "Reverse proxies in front of the app (ProxyFix hops)."),
+    Setting(
+        "REQUIRE_2FA",
+        bool,
+        True,
+        "Admins and reviewers must sign in with a one-time code (TOTP); organizers may.",
+    ),
     Setting("LOGIN_RATE_LIMIT", str, "10 per minute", "Sign-in attempts per client."),
     Setting(
         "LOGIN_ACCOUNT_RATE_LIMIT",

@@ -94,6 +94,9 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "TESTING": True,
         # The test client's Host (Werkzeug's default), so its requests are for this site.
         "BASE_URL": "http://localhost",
+        # Most tests sign admins in with a password only; tests/auth/test_twofactor.py
+        # turns the second factor on.
+        "REQUIRE_2FA": False,
     }
     config.update(overrides)
     if "CACHE_DIR" not in config:

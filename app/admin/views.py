@@ -17,6 +17,7 @@ from app.admin import bp
 from app.admin.forms import StatementForm
 from app.admin.services import SelfDeactivationError, deactivate_account, reactivate_account
 from app.auth.forms import InviteForm
+from app.auth.guards import require_account
 from app.auth.services import (
     AccountError,
     create_invite,
@@ -33,7 +34,7 @@ from app.campaign.queries import (
 )
 from app.campaign.services import pin_statement
 from app.config import LANGUAGES
-from app.extensions import db, login_manager
+from app.extensions import db
 from app.forms import EmptyForm
 from app.markdown import render_markdown
 from app.models import Invite, User
@@ -42,9 +43,10 @@ from app.urls import absolute_url
 
 @bp.before_request
 def _require_admin() -> Response | None:
-    """Anonymous → sign-in page (with next); signed in but not an active admin → 404."""
-    if not current_user.is_authenticated:
-        response: Response = login_manager.unauthorized()
+    """Anonymous → sign-in page (with next); an admin without the second factor it must
+    have → its enrolment page; signed in but not an active admin → 404."""
+    response = require_account()
+    if response is not None:
         return response
     if not (current_user.is_admin and current_user.is_active):
         abort(404)

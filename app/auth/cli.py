@@ -1,4 +1,4 @@
-"""``flask --app wsgi users …``: create accounts, set passwords, deactivate."""
+"""``flask --app wsgi users …``: create accounts, set passwords, deactivate, reset 2FA."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from app.auth.passwords import PASSWORD_MAX, PASSWORD_MIN
 from app.auth.services import (
     AccountError,
     create_user,
+    end_sessions,
     get_user_by_email,
     record_account,
     set_active,
     set_password,
 )
+from app.auth.twofactor import remove_second_factor
 from app.db import writer_transactions, writes_database
 from app.extensions import db
 from app.models import AuditAction, Role, User
@@ -121,3 +123,20 @@ def deactivate_command(email: str) -> None:
     record_account(AuditAction.ACCOUNT_DEACTIVATED, user, actor=None)
     db.session.commit()
     click.echo(f"Deactivated {user.email}.")
+
+
+@users.command("reset-2fa")
+@click.argument("email")
+@with_appcontext
+@writes_database
+def reset_2fa_command(email: str) -> None:
+    """Remove two-step sign-in (a lost phone); it can then be set up again.
+
+    An account that must have it (admins, reviewers) is asked to set it up at its next
+    sign-in. Its sessions end, so a stolen phone and a cookie together are not enough.
+    """
+    user = _get_user(email)
+    remove_second_factor(user, actor=None)
+    end_sessions(user)
+    db.session.commit()
+    click.echo(f"Two-step sign-in removed for {user.email}; it can be set up again.")

@@ -120,3 +120,38 @@ class AccountForm(FlaskForm):
         ),
     )
     submit = SubmitField(_l("Save"))
+
+
+class SecondFactorForm(FlaskForm):
+    """The second step of signing in: a code of the authenticator app, or a recovery code."""
+
+    code = CleanStringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+    )
+    submit = SubmitField(_l("Sign in"))
+
+
+class EnrolForm(FlaskForm):
+    """Confirms a new key with the first code the authenticator app shows."""
+
+    code = CleanStringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The 6-digit code the app shows for this site now."),
+    )
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class DisableSecondFactorForm(FlaskForm):
+    """Turning the second factor off needs a current code (or a recovery code)."""
+
+    code = CleanStringField(
+        _l("Current code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("A code from your authenticator app, or one of your recovery codes."),
+    )
+    submit = SubmitField(_l("Turn off two-step sign-in"))

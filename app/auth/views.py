@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
+from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
@@ -16,6 +18,7 @@ from app.auth.forms import (
     ConfirmRegistrationForm,
     LoginForm,
     RegisterForm,
+    SecondFactorForm,
 )
 from app.auth.services import (
     AccountError,
@@ -28,6 +31,7 @@ from app.auth.services import (
     start_registration,
 )
 from app.auth.throttle import forget_login_failures, login_wait_seconds, record_login_failure
+from app.auth.twofactor import recovery_codes_left, verify_second_factor
 from app.clock import now_utc
 from app.extensions import db, limiter, login_manager
 from app.forms import EmptyForm
@@ -37,6 +41,12 @@ from app.safe_redirect import safe_next
 login_manager.login_view = "auth.login"
 login_manager.login_message = ""
 login_manager.session_protection = None  # sessions are revoked by token, not by IP/agent
+
+# Between the password and the second factor: who, until when, and where to go after.
+_PENDING = "second_step_identity"
+_PENDING_UNTIL = "second_step_until"
+_PENDING_NEXT = "second_step_next"
+SECOND_STEP_TIME = timedelta(minutes=5)
 
 
 @login_manager.user_loader
@@ -81,14 +91,77 @@ def login() -> Response | tuple[str, int] | str:
         user = authenticate(email, form.password.data or "")
         if user is not None:
             db.session.commit()  # a rehash may have changed the stored hash
+            target = safe_next(request.args.get("next"), url_for("organize.index"))
+            if user.has_second_factor:
+                # Not signed in yet: the failures of this client are forgotten only
+                # after the second step (app.auth.throttle counts both steps).
+                _start_second_step(user, target)
+                return redirect(url_for("auth.second_factor"), 303)
             forget_login_failures(email)
             _start_session(user)
-            target = safe_next(request.args.get("next"), url_for("organize.index"))
             return redirect(target, 303)
         record_login_failure(email)
         form.password.errors = [_("The e-mail or the password is wrong.")]
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _start_second_step(user: User, target: str) -> None:
+    # Only who passed the password, and until when: no Flask-Login identity yet, so
+    # every guarded page still sends this session to the sign-in page. The session
+    # token in the identity makes a password change or sign-out elsewhere end it too.
+    session.clear()
+    session[_PENDING] = user.get_id()
+    session[_PENDING_UNTIL] = (now_utc() + SECOND_STEP_TIME).timestamp()
+    session[_PENDING_NEXT] = target
+
+
+def _pending_user() -> User | None:
+    """The account that passed the password step in this session, if still in time."""
+    until = session.get(_PENDING_UNTIL)
+    if not isinstance(until, float) or until < now_utc().timestamp():
+        return None
+    identity = session.get(_PENDING)
+    return _load_user(identity) if isinstance(identity, str) else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def second_factor() -> Response | tuple[str, int] | str:
+    """The second step of signing in, for accounts with a second factor.
+
+    Takes a code of the authenticator app (each accepted once) or a recovery code (used
+    up). The same limits as the password step apply (app.auth.throttle): 429 with
+    Retry-After. Without a recent password step in this session: back to the sign-in page.
+    """
+    user = _pending_user()
+    if user is None:
+        session.pop(_PENDING, None)
+        return redirect(url_for("auth.login"), 303)
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        wait = login_wait_seconds(user.email)
+        if wait:
+            raise TooManyRequests(retry_after=wait)
+        accepted = verify_second_factor(user, form.code.data)
+        if accepted is not None:
+            target = str(session.get(_PENDING_NEXT) or url_for("organize.index"))
+            db.session.commit()  # the used step or recovery code
+            forget_login_failures(user.email)
+            _start_session(user)
+            if accepted == "recovery":
+                flash(
+                    ngettext(
+                        "You used a recovery code; %(num)d is left. Each works once.",
+                        "You used a recovery code; %(num)d are left. Each works once.",
+                        recovery_codes_left(user),
+                    )
+                )
+            return redirect(target, 303)
+        record_login_failure(user.email)
+        form.code.errors = [_("This code is wrong or was used already.")]
+    status = 422 if form.errors else 200
+    return render_template("auth/second_factor.html", form=form), status
 
 
 @bp.post("/logout")

@@ -5,7 +5,7 @@ app.rsvp imports it when the app is created, so Alembic and the app see the whol
 from app.models.audit import AuditAction, AuditEntry, AuditSubject
 from app.models.event import Event, EventKind, EventStatus, Occurrence, OccurrenceSkip, Repeat
 from app.models.statement import StatementVersion
-from app.models.user import Invite, Role, User
+from app.models.user import Invite, RecoveryCode, Role, User
 from app.models.venue import Venue, VenueKind, VenueStatus
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Invite",
     "Occurrence",
     "OccurrenceSkip",
+    "RecoveryCode",
     "Repeat",
     "Role",
     "StatementVersion",

@@ -33,6 +33,8 @@ class AuditAction(StrEnum):
     ACCOUNT_REACTIVATED = "account.reactivated"
     ACCOUNT_PASSWORD_SET = "account.password_set"  # noqa: S105  (an action name, no secret)
     ACCOUNT_PUBLIC_NAME_SET = "account.public_name_set"
+    ACCOUNT_SECOND_FACTOR_ON = "account.second_factor_on"
+    ACCOUNT_SECOND_FACTOR_OFF = "account.second_factor_off"
     INVITATION_REVOKED = "invitation.revoked"
     PROPOSAL_APPROVED = "proposal.approved"
     PROPOSAL_REJECTED = "proposal.rejected"

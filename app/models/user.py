@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import now_utc
@@ -54,8 +54,17 @@ class User(Base):
     # password change so that a copied cookie stops working (security.md decision 8).
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # The second sign-in factor (app/auth/twofactor.py). The TOTP key, encrypted with a key
+    # derived from SECRET_KEY; set while enrolling, in use once ``totp_enabled_at`` is set.
+    totp_secret: Mapped[str | None] = mapped_column(String(100))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last accepted code: each code is accepted once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     events: Mapped[list[Event]] = relationship(back_populates="organizer")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     # Flask-Login's protocol, spelled out so the model needs no mixin.
     @property
@@ -73,6 +82,27 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def has_second_factor(self) -> bool:
+        """True once a TOTP key was confirmed with a first code."""
+        return self.totp_enabled_at is not None
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for a lost authenticator; deleted when used.
+
+    Only the SHA-256 of the code is stored: the codes are random with 80 bits, so a
+    slow hash would add nothing but work (app/auth/twofactor.py).
+    """
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
 class Invite(Base):

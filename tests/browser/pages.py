@@ -109,6 +109,7 @@ PAGES: list[Visit] = [
     Visit("organizer-edit", "/organize/events/{event_id}/edit", signed_in=True),
     Visit("organizer-rsvps", "/organize/events/{event_id}/rsvps", signed_in=True),
     Visit("organizer-cancel", "/organize/events/{event_id}/cancel", signed_in=True),
+    Visit("account-two-step", "/organize/account/2fa", signed_in=True),
     Visit("admin-organizers", "/admin/organizers", signed_in=True),
     Visit("admin-statement", "/admin/statement", signed_in=True),
     Visit("admin-statement-version", "/admin/statement/{statement_version}", signed_in=True),
