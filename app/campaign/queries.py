@@ -1,11 +1,11 @@
-"""Reads of the campaign: its statement, its figures and the missions waiting for a vigil."""
+"""Reads of the campaign: its statement, and the missions waiting for a vigil."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import joinedload
 
 from app.clock import now_utc
@@ -19,7 +19,6 @@ from app.models import (
     Venue,
     VenueStatus,
 )
-from app.rsvp.queries import people_going_to_upcoming
 from app.venues.countries import country_name, name_sort_key
 
 # What the campaign asks for, and what its figures, map and missions count.
@@ -95,45 +94,13 @@ def get_statement_version_or_404(version_id: int) -> StatementVersion:
     return version
 
 
-@dataclass(frozen=True)
-class CampaignFigures:
-    """How far the campaign has come: upcoming vigils (a series once), the countries
-    and cities they are in, and the people going to them (hidden counts left out)."""
-
-    vigil_count: int
-    country_count: int
-    city_count: int
-    people_count: int
-
-
-def _vigil_planned() -> list[ColumnElement[bool]]:
-    """Conditions on Event (joined to Venue) of a published vigil with a date not yet over.
+def vigil_planned() -> list[ColumnElement[bool]]:
+    """Conditions on Event of a published vigil with a date not yet over.
 
     Cancelled and draft vigils are not planned: their mission still waits for one.
     """
     not_over = exists().where(Occurrence.event_id == Event.id, Occurrence.ends_at > now_utc())
     return [Event.status == EventStatus.PUBLISHED, Event.kind == CAMPAIGN_KIND, not_over]
-
-
-def campaign_figures() -> CampaignFigures:
-    """The campaign's figures in two aggregate queries, whatever the number of vigils."""
-    # A city is its name within its country (two Frankfurts are two cities).
-    city = Venue.country_code + ":" + func.lower(Venue.city)
-    vigils, countries, cities = db.session.execute(
-        select(
-            func.count(func.distinct(Event.id)),
-            func.count(func.distinct(Venue.country_code)),
-            func.count(func.distinct(city)),
-        )
-        .join(Venue, Event.venue_id == Venue.id)
-        .where(*_vigil_planned())
-    ).one()
-    return CampaignFigures(
-        vigil_count=int(vigils),
-        country_count=int(countries),
-        city_count=int(cities),
-        people_count=people_going_to_upcoming(CAMPAIGN_KIND),
-    )
 
 
 @dataclass(frozen=True)
@@ -147,10 +114,10 @@ class CountryMissions:
 
 def missions_without_vigil(locale: str) -> list[CountryMissions]:
     """Missions from the bundled list that are not reported closed and have no vigil
-    planned (``_vigil_planned``), grouped by country, countries by their name in
+    planned (``vigil_planned``), grouped by country, countries by their name in
     ``locale``. One query, whatever the number of missions and vigils.
     """
-    planned = exists().where(Event.venue_id == Venue.id, *_vigil_planned())
+    planned = exists().where(Event.venue_id == Venue.id, *vigil_planned())
     venues = db.session.scalars(
         select(Venue)
         .where(Venue.import_key.is_not(None), Venue.status != VenueStatus.CLOSED, ~planned)

@@ -7,10 +7,10 @@ from flask import abort, current_app, render_template, url_for
 from flask_babel import get_locale
 
 from app.campaign import bp
+from app.campaign.figures import campaign_figures
 from app.campaign.queries import (
     CAMPAIGN_KIND,
     ShownStatement,
-    campaign_figures,
     missions_without_vigil,
     statement_for,
 )
@@ -70,11 +70,11 @@ def statement_in(language: str) -> str:
 @bp.get("/campaign")
 @cached_live_page
 def campaign() -> str:
-    """ "Host a vigil at your consulate": the statement's title and opening in the page
+    """The campaign, "Host a vigil at your consulate": the statement's title and opening in the page
     language, the figures, the map of the vigils and the missions waiting for one.
 
-    A live page (app.pagecache): it shows how many people are going. Three or four
-    queries whatever the number of vigils and missions.
+    A live page (app.pagecache): it shows how many people are going. Four queries
+    whatever the number of vigils and missions.
     """
     locale = str(get_locale())
     shown = statement_for(locale)
