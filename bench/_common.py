@@ -735,10 +735,12 @@ def main(
     argv: Sequence[str] | None,
     options: Sequence[tuple[str, int, str, int, int]] = (),
     events: int = 1000,
+    texts: Sequence[tuple[str, str]] = (),
 ) -> int:
-    """Parse the options of every script and ``options`` (flag, default, help, lowest,
-    highest; a default of False makes a switch), then ``run(args)``. Exit codes: 2 for
-    a bad option, a missing wrk or a BenchError, 130 when interrupted."""
+    """Parse the options of every script, ``options`` (flag, default, help, lowest,
+    highest; a default of False makes a switch) and ``texts`` (flag, help: a text, None
+    when not given), then ``run(args)``. Exit codes: 2 for a bad option, a missing wrk
+    or a BenchError, 130 when interrupted."""
     parser = argparse.ArgumentParser(description=description, epilog="See bench/README.md.")
     add = parser.add_argument
     scratch_db = "A scratch PostgreSQL database, refused if it has tables unless --reset"
@@ -762,6 +764,8 @@ def main(
             add(flag, action="store_true", help=f"{words}.")
         else:
             add(flag, type=int, default=default, help=f"{words} ({default}; {low} to {high}).")
+    for flag, words in texts:
+        add(flag, help=words)
     args = parser.parse_args(argv)
     for flag, default, _, low, high in numbers:
         if default is not False and not low <= vars(args)[flag[2:].replace("-", "_")] <= high:

@@ -1,15 +1,28 @@
-"""Reads of the campaign statement."""
+"""Reads of the campaign: its statement, and the missions waiting for a vigil."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import joinedload
 
+from app.clock import now_utc
 from app.extensions import db
-from app.models import StatementVersion
+from app.models import (
+    Event,
+    EventKind,
+    EventStatus,
+    Occurrence,
+    StatementVersion,
+    Venue,
+    VenueStatus,
+)
+from app.venues.countries import country_name, name_sort_key
+
+# What the campaign asks for, and what its figures, map and missions count.
+CAMPAIGN_KIND = EventKind.VIGIL
 
 
 def pinned_statement() -> StatementVersion | None:
@@ -79,3 +92,42 @@ def get_statement_version_or_404(version_id: int) -> StatementVersion:
     if version is None:
         abort(404)
     return version
+
+
+def vigil_planned() -> list[ColumnElement[bool]]:
+    """Conditions on Event of a published vigil with a date not yet over.
+
+    Cancelled and draft vigils are not planned: their mission still waits for one.
+    """
+    not_over = exists().where(Occurrence.event_id == Event.id, Occurrence.ends_at > now_utc())
+    return [Event.status == EventStatus.PUBLISHED, Event.kind == CAMPAIGN_KIND, not_over]
+
+
+@dataclass(frozen=True)
+class CountryMissions:
+    """The missions of one country that wait for a vigil, by city and name."""
+
+    country_code: str
+    country: str
+    missions: list[Venue]
+
+
+def missions_without_vigil(locale: str) -> list[CountryMissions]:
+    """Missions from the bundled list that are not reported closed and have no vigil
+    planned (``vigil_planned``), grouped by country, countries by their name in
+    ``locale``. One query, whatever the number of missions and vigils.
+    """
+    planned = exists().where(Event.venue_id == Venue.id, *vigil_planned())
+    venues = db.session.scalars(
+        select(Venue)
+        .where(Venue.import_key.is_not(None), Venue.status != VenueStatus.CLOSED, ~planned)
+        .order_by(Venue.country_code, Venue.city, Venue.name, Venue.id)
+    )
+    grouped: dict[str, list[Venue]] = {}
+    for venue in venues:
+        grouped.setdefault(venue.country_code, []).append(venue)
+    countries = [
+        CountryMissions(code, country_name(code, locale), missions)
+        for code, missions in grouped.items()
+    ]
+    return sorted(countries, key=lambda group: name_sort_key(group.country))

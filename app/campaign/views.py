@@ -1,16 +1,24 @@
-"""Home page (pinned statement, then the next events) and the full statement."""
+"""Home page (pinned statement, then the next events), the full statement, and the
+campaign page (its call, figures, map and the missions still without a vigil)."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, render_template, url_for
 from flask_babel import get_locale
 
 from app.campaign import bp
-from app.campaign.queries import ShownStatement, statement_for
+from app.campaign.figures import campaign_figures
+from app.campaign.queries import (
+    CAMPAIGN_KIND,
+    ShownStatement,
+    missions_without_vigil,
+    statement_for,
+)
 from app.config import LANGUAGES
 from app.events.queries import next_listings
+from app.maps.rendering import events_map, tile_settings
 from app.markdown import first_paragraph, render_markdown
-from app.pagecache import cached_page
+from app.pagecache import cached_live_page, cached_page
 
 
 @bp.get("/")
@@ -57,3 +65,29 @@ def statement_in(language: str) -> str:
     if shown is None or shown.is_fallback:
         abort(404)
     return _statement_page(shown)
+
+
+@bp.get("/campaign")
+@cached_live_page
+def campaign() -> str:
+    """The campaign, "Host a vigil at your consulate": the statement's title and opening in the page
+    language, the figures, the map of the vigils and the missions waiting for one.
+
+    A live page (app.pagecache): it shows how many people are going. Four queries
+    whatever the number of vigils and missions.
+    """
+    locale = str(get_locale())
+    shown = statement_for(locale)
+    return render_template(
+        "campaign/campaign.html",
+        shown=shown,
+        statement=shown.version if shown is not None else None,
+        teaser=first_paragraph(shown.version.body) if shown is not None else "",
+        figures=campaign_figures(),
+        countries=missions_without_vigil(locale),
+        # The map of /map (app.maps), its markers narrowed to vigils.
+        map=events_map(None),
+        map_script=url_for("maps.events_script"),
+        geojson_url=url_for("maps.events_geojson", kind=CAMPAIGN_KIND.value),
+        tiles=tile_settings(),
+    )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from app.clock import now_utc
 from app.extensions import db
-from app.models import Event, EventStatus, Occurrence
+from app.models import Event, EventKind, EventStatus, Occurrence
 from app.models.rsvp import Rsvp, RsvpStatus
 
 # How many of a series' next dates the RSVP form offers (and one RSVP may choose).
@@ -278,3 +278,28 @@ def event_with_venue(event_id: int) -> Event:
     return db.session.scalars(
         select(Event).where(Event.id == event_id).options(joinedload(Event.venue))
     ).one()
+
+
+def people_going_to_upcoming(kind: EventKind) -> int:
+    """People (party sizes added up) going to the dates not yet over of published events
+    of ``kind``, in one aggregate query: the campaign page's figure.
+
+    Events whose organizers hide their count are left out, so the total cannot be
+    used to work out a hidden count (design/security.md TH02).
+    """
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Rsvp.party_size), 0))
+        .join(
+            Occurrence,
+            (Occurrence.event_id == Rsvp.event_id) & (Occurrence.occurs_on == Rsvp.occurs_on),
+        )
+        .join(Event, Event.id == Rsvp.event_id)
+        .where(
+            Rsvp.status == RsvpStatus.GOING,
+            Event.status == EventStatus.PUBLISHED,
+            Event.kind == kind,
+            ~Event.hide_count,
+            Occurrence.ends_at > now_utc(),
+        )
+    )
+    return int(total or 0)

@@ -59,7 +59,8 @@ def country_name(code: str, locale: str) -> str:
     return str(name) if name else code
 
 
-def _sort_key(name: str) -> str:
+def name_sort_key(name: str) -> str:
+    """A key that sorts country names alphabetically in any of the site's languages."""
     # Without ICU we cannot collate per language; ignoring case and accents
     # puts "Österreich" among the O's instead of after "Zypern".
     decomposed = unicodedata.normalize("NFKD", name.casefold())
@@ -69,7 +70,7 @@ def _sort_key(name: str) -> str:
 @lru_cache(maxsize=32)
 def _choices(locale: str) -> tuple[tuple[str, str], ...]:
     pairs = [(code, country_name(code, locale)) for code in _country_codes()]
-    pairs.sort(key=lambda pair: (_sort_key(pair[1]), pair[0]))
+    pairs.sort(key=lambda pair: (name_sort_key(pair[1]), pair[0]))
     return tuple(pairs)
 
 

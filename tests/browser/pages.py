@@ -95,6 +95,7 @@ PAGES: list[Visit] = [
     Visit("rsvp-lost", "/rsvp/lost"),
     Visit("rsvp-cancelled", "/rsvp/cancelled"),
     Visit("statement", "/statement"),
+    Visit("campaign", "/campaign"),
     Visit("map", "/map"),
     Visit("map-near", "/map?near={city}"),
     Visit("share", "/share"),
