@@ -27,3 +27,9 @@ def reactivate_account(account: User) -> None:
     """Let ``account`` sign in again (with its existing password)."""
     set_active(account, active=True)
     db.session.flush()
+
+
+def set_reviewer(account: User, *, is_reviewer: bool) -> None:
+    """Let ``account`` review supporters' proposals (/admin/proposals), or no longer."""
+    account.is_reviewer = is_reviewer
+    db.session.flush()

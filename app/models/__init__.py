@@ -3,6 +3,7 @@ only the RSVP package imports it, so nothing reaches it through ``from app.model
 app.rsvp imports it when the app is created, so Alembic and the app see the whole schema."""
 
 from app.models.event import Event, EventKind, EventStatus, Occurrence, OccurrenceSkip, Repeat
+from app.models.proposal import Proposal, ProposalStatus
 from app.models.statement import StatementVersion
 from app.models.user import Invite, Role, User
 from app.models.venue import Venue, VenueKind, VenueStatus
@@ -14,6 +15,8 @@ __all__ = [
     "Invite",
     "Occurrence",
     "OccurrenceSkip",
+    "Proposal",
+    "ProposalStatus",
     "Repeat",
     "Role",
     "StatementVersion",
