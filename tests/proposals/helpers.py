@@ -44,7 +44,7 @@ def stamp(seconds_ago: int = 60) -> str:
         clock.freeze(DEFAULT_NOW)
 
 
-def form_data(client: FlaskClient, venue: Venue, **changes: str) -> dict[str, str]:
+def form_data(client: FlaskClient, venue: Venue, /, **changes: str) -> dict[str, str]:
     """A valid proposal for Saturday 2026-12-12, 15:00–17:00 at ``venue``, with ``changes``."""
     data = {
         "csrf_token": csrf_token(client, "/campaign/host"),
