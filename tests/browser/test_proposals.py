@@ -6,16 +6,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, Proposal, Venue
 from tests.browser.conftest import ADMIN_EMAIL, Site, berlin_today, next_saturday, sign_in
 from tests.rsvp.smtp import SmtpSink, free_port
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +53,8 @@ def _link(sink: SmtpSink, kind: str) -> str:
 
 
 def test_propose_confirm_approve(page: Page, site: Site, mail_server: SmtpSink) -> None:
+    from playwright.sync_api import expect  # only where Playwright is installed
+
     assert site.app is not None
     with site.app.app_context():
         venue = db.session.scalars(select(Venue).where(Venue.name == HAGUE)).one()
