@@ -35,6 +35,7 @@ from app.proposals.services import (
     possible_duplicates,
     proposal_by_manage_code,
 )
+from app.rsvp.consent import may_mail
 from app.rsvp.queries import attendance_by_event
 from app.urls import absolute_url
 from app.venues.countries import place_line
@@ -102,7 +103,11 @@ def host() -> Response | tuple[str, int]:
         host_email=form.email.data,
     )
     db.session.commit()
-    sent = mails.send_confirmation(proposal, code, str(get_locale()))
+    # The address's daily budget of mails that are not notices, shared with RSVP links
+    # (app.rsvp.consent): the form cannot be used to flood someone's mailbox.
+    sent = may_mail(form.email.data) and mails.send_confirmation(
+        proposal, code, str(get_locale())
+    )
     session[SENT_KEY] = {"id": proposal.id, "mailed": sent}
     return redirect(url_for("proposals.sent"), 303)
 

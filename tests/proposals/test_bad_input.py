@@ -192,3 +192,16 @@ def test_guessing_codes_gets_429(app: Flask, client: FlaskClient) -> None:
         for path in ("/campaign/host/confirm", "/campaign/host/manage") * 2
     ]
     assert statuses == [404, 404, 404, 429]
+
+
+def test_one_address_gets_a_limited_number_of_mails(
+    app: Flask, client: FlaskClient, smtp: SmtpSink
+) -> None:
+    app.config["UNCONFIRMED_MAIL_LIMIT"] = "2 per day"  # read when a mail is counted
+    venue = hague_embassy()
+    for _ in range(3):
+        response = client.post("/campaign/host", data=form_data(client, venue))
+        assert response.status_code == 303
+    assert len(smtp.received) == 2
+    page = client.get("/campaign/host/sent").get_data(as_text=True)
+    assert "could not send the confirmation mail" in page
