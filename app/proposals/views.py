@@ -37,7 +37,6 @@ from app.proposals.services import (
 )
 from app.rsvp.consent import may_mail
 from app.rsvp.queries import attendance_by_event
-from app.urls import absolute_url
 from app.venues.countries import place_line
 
 # The new proposal's id, for the page right after the POST's 303 (it shows possible
@@ -105,9 +104,7 @@ def host() -> Response | tuple[str, int]:
     db.session.commit()
     # The address's daily budget of mails that are not notices, shared with RSVP links
     # (app.rsvp.consent): the form cannot be used to flood someone's mailbox.
-    sent = may_mail(form.email.data) and mails.send_confirmation(
-        proposal, code, str(get_locale())
-    )
+    sent = may_mail(form.email.data) and mails.send_confirmation(proposal, code, str(get_locale()))
     session[SENT_KEY] = {"id": proposal.id, "mailed": sent}
     return redirect(url_for("proposals.sent"), 303)
 
@@ -256,8 +253,3 @@ def cancel() -> tuple[str, int]:
         abort(409, description=_("This vigil can no longer be cancelled."))
     db.session.commit()
     return _manage_page(proposal, code, notice=_("Your vigil is cancelled."))
-
-
-def event_url(slug: str) -> str:
-    """The public address of an event, for mails."""
-    return absolute_url("events.show", slug=slug)
