@@ -86,6 +86,7 @@ def create_app(
     from app.maps import bp as maps_bp
     from app.maps.vendor import bp as vendor_bp
     from app.posters import bp as posters_bp
+    from app.proposals import bp as proposals_bp
     from app.rsvp import bp as rsvp_bp
     from app.syndication import bp as syndication_bp
 
@@ -104,6 +105,7 @@ def create_app(
         api_bp,
         syndication_bp,
         posters_bp,
+        proposals_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -9,8 +9,9 @@ def init_app(app: Flask) -> None:
     from app.auth.cli import users
     from app.campaign.cli import statement
     from app.demo.cli import demo
+    from app.proposals.cli import proposals
     from app.rsvp.cli import rsvp
     from app.venues.cli import venues
 
-    for group in (users, venues, statement, demo, rsvp):
+    for group in (users, venues, statement, demo, rsvp, proposals):
         app.cli.add_command(group)

@@ -93,6 +93,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RSVP_RATE_LIMIT", str, "10 per hour", "New RSVPs per client."),
     Setting("RSVP_EVENT_RATE_LIMIT", str, "2 per day", "New RSVPs per client to one event."),
     Setting("MANAGE_RATE_LIMIT", str, "30 per minute", "Manage-link attempts per client."),
+    Setting("PROPOSAL_RATE_LIMIT", str, "5 per hour", "New vigil proposals per client."),
+    Setting(
+        "PROPOSAL_CONFIRM_RATE_LIMIT",
+        str,
+        "20 per hour",
+        "Proposal confirmation and host-link attempts per client.",
+    ),
+    Setting(
+        "PROPOSAL_MIN_FILL_SECONDS",
+        int,
+        5,
+        "Seconds a person needs at least to fill in the proposal form (faster: a robot).",
+    ),
     Setting(
         "UNCONFIRMED_MAIL_LIMIT",
         str,
@@ -363,6 +376,8 @@ def validate(values: Mapping[str, Any]) -> None:
         "RSVP_RATE_LIMIT",
         "RSVP_EVENT_RATE_LIMIT",
         "MANAGE_RATE_LIMIT",
+        "PROPOSAL_RATE_LIMIT",
+        "PROPOSAL_CONFIRM_RATE_LIMIT",
         "UNCONFIRMED_MAIL_LIMIT",
         "MAP_BUILD_RATE_LIMIT",
         "FEED_BUILD_RATE_LIMIT",
@@ -370,6 +385,8 @@ def validate(values: Mapping[str, Any]) -> None:
         "PAGE_BUILD_RATE_LIMIT",
     ):
         _check_rate_limit(key, values[key])
+    if not 0 <= values["PROPOSAL_MIN_FILL_SECONDS"] <= 600:
+        raise ConfigError("VIGIL_PROPOSAL_MIN_FILL_SECONDS must be between 0 and 600.")
     if not 1 <= values["LOGIN_DELAY_AFTER"] <= 1000:
         raise ConfigError("VIGIL_LOGIN_DELAY_AFTER must be between 1 and 1000.")
     if not 1 <= values["LOGIN_DELAY_MAX"] <= 3600:

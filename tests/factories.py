@@ -56,8 +56,10 @@ def make_user(
     role: Role = Role.ORGANIZER,
     password: str | None = PASSWORD,
     display_name: str | None = None,
+    is_reviewer: bool = False,
 ) -> User:
-    """An active account (an organizer unless ``role`` says otherwise) that can sign in.
+    """An active account (an organizer unless ``role`` says otherwise) that can sign in;
+    ``is_reviewer``: it may review supporters' proposals.
 
     ``password=None`` leaves it without a usable password, as an invited account
     that was never accepted. Tests of how ``create_user`` hashes call it directly.
@@ -72,6 +74,7 @@ def make_user(
     )
     if password:  # as create_user: no password, no usable hash
         user.password_hash = _password_hash(password)
+    user.is_reviewer = is_reviewer
     db.session.commit()
     return user
 

@@ -29,3 +29,11 @@ def reactivate_account(account: User, *, acting_admin: User) -> None:
     set_active(account, active=True)
     db.session.flush()
     record_account(AuditAction.ACCOUNT_REACTIVATED, account, actor=acting_admin)
+
+
+def set_reviewer(account: User, *, is_reviewer: bool, acting_admin: User) -> None:
+    """Let ``account`` review supporters' proposals (/admin/proposals), or no longer."""
+    account.is_reviewer = is_reviewer
+    db.session.flush()
+    summary = "reviewer" if is_reviewer else "not a reviewer"
+    record_account(AuditAction.ACCOUNT_REVIEWER_SET, account, actor=acting_admin, summary=summary)

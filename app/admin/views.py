@@ -15,7 +15,12 @@ from werkzeug.wrappers import Response
 
 from app.admin import bp
 from app.admin.forms import StatementForm
-from app.admin.services import SelfDeactivationError, deactivate_account, reactivate_account
+from app.admin.services import (
+    SelfDeactivationError,
+    deactivate_account,
+    reactivate_account,
+    set_reviewer,
+)
 from app.auth.forms import InviteForm
 from app.auth.guards import require_account
 from app.auth.services import (
@@ -152,6 +157,22 @@ def reactivate(user_id: int) -> Response:
     reactivate_account(account, acting_admin=_admin())
     db.session.commit()
     flash(_("The account can sign in again."))
+    return redirect(url_for("admin.organizers"), 303)
+
+
+@bp.post("/organizers/<id:user_id>/reviewer")
+def reviewer(user_id: int) -> Response:
+    """Switch whether an account may review supporters' proposals (admins always may)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    account = db.get_or_404(User, user_id)
+    set_reviewer(account, is_reviewer=not account.is_reviewer, acting_admin=_admin())
+    db.session.commit()
+    flash(
+        _("The account may now review proposals.")
+        if account.is_reviewer
+        else _("The account may no longer review proposals.")
+    )
     return redirect(url_for("admin.organizers"), 303)
 
 

@@ -64,7 +64,7 @@ def needs_second_factor(user: User) -> bool:
     while ``REQUIRE_2FA`` is on."""
     if not current_app.config["REQUIRE_2FA"]:
         return False
-    return bool(user.is_admin or getattr(user, "is_reviewer", False))
+    return user.is_admin or user.is_reviewer
 
 
 def must_enrol(user: User) -> bool:

@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     ACCOUNT_PUBLIC_NAME_SET = "account.public_name_set"
     ACCOUNT_SECOND_FACTOR_ON = "account.second_factor_on"
     ACCOUNT_SECOND_FACTOR_OFF = "account.second_factor_off"
+    ACCOUNT_REVIEWER_SET = "account.reviewer_set"
     INVITATION_REVOKED = "invitation.revoked"
     PROPOSAL_APPROVED = "proposal.approved"
     PROPOSAL_REJECTED = "proposal.rejected"

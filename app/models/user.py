@@ -50,6 +50,8 @@ class User(Base):
         enum_type(Role, length=20, name="role_known"), default=Role.ORGANIZER
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An organizer who may review supporters' proposals (app.proposals); admins always may.
+    is_reviewer: Mapped[bool] = mapped_column(Boolean, default=False)
     # Part of the session identity: rotated on logout, deactivation and
     # password change so that a copied cookie stops working (security.md decision 8).
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
@@ -87,6 +89,11 @@ class User(Base):
     def has_second_factor(self) -> bool:
         """True once a TOTP key was confirmed with a first code."""
         return self.totp_enabled_at is not None
+
+    @property
+    def may_review(self) -> bool:
+        """May see the queue of supporters' proposals: active admins and reviewers."""
+        return self.is_active and (self.is_admin or self.is_reviewer)
 
 
 class RecoveryCode(Base):

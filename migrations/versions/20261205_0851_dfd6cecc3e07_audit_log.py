@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=80), nullable=False),
-    sa.Column('action', sa.Enum('event.created', 'event.updated', 'event.published', 'event.cancelled', 'event.reinstated', 'event.date_cancelled', 'statement.published', 'account.invited', 'account.created', 'account.deactivated', 'account.reactivated', 'account.password_set', 'account.public_name_set', 'account.second_factor_on', 'account.second_factor_off', 'invitation.revoked', 'proposal.approved', 'proposal.rejected', 'proposal.changes_requested', name='action_known', native_enum=False, create_constraint=True, length=40), nullable=False),
+    sa.Column('action', sa.Enum('event.created', 'event.updated', 'event.published', 'event.cancelled', 'event.reinstated', 'event.date_cancelled', 'statement.published', 'account.invited', 'account.created', 'account.deactivated', 'account.reactivated', 'account.password_set', 'account.public_name_set', 'account.second_factor_on', 'account.second_factor_off', 'account.reviewer_set', 'invitation.revoked', 'proposal.approved', 'proposal.rejected', 'proposal.changes_requested', name='action_known', native_enum=False, create_constraint=True, length=40), nullable=False),
     sa.Column('subject_type', sa.Enum('event', 'statement', 'account', 'invitation', 'proposal', name='subject_type_known', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=True),
     sa.Column('label', sa.String(length=200), nullable=False),

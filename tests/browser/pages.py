@@ -104,6 +104,9 @@ PAGES: list[Visit] = [
     Visit("login", "/auth/login"),
     Visit("register", "/auth/register"),
     Visit("api-docs", "/api/v1/docs"),
+    Visit("host-a-vigil", "/campaign/host"),
+    Visit("host-confirm", "/campaign/host/confirm"),
+    Visit("host-manage", "/campaign/host/manage"),
     Visit("not-found", "/no-such-page"),
     Visit("organizer-list", "/organize/", signed_in=True),
     Visit("organizer-new", "/organize/events/new", signed_in=True),
@@ -113,6 +116,7 @@ PAGES: list[Visit] = [
     Visit("account-two-step", "/organize/account/2fa", signed_in=True),
     Visit("admin-organizers", "/admin/organizers", signed_in=True),
     Visit("admin-statement", "/admin/statement", signed_in=True),
+    Visit("admin-proposals", "/admin/proposals", signed_in=True),
     Visit("admin-statement-version", "/admin/statement/{statement_version}", signed_in=True),
 ]
 

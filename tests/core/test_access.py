@@ -38,6 +38,9 @@ PUBLIC_BLUEPRINTS = (
     "api.",
     # Share images and posters of public events (app.posters).
     "posters.",
+    # Supporters propose vigils without an account; their codes come from forms only
+    # (app.proposals). The review queue is under /admin and guarded.
+    "proposals.",
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 

@@ -1,0 +1,98 @@
+"""Mails to a proposal's host: confirm, approved (with the private link), rejected, changes.
+
+Sent after the commit (STYLE.md rule 2) through app.mail; subjects are our own fixed,
+translated strings and the host's text appears only in the body. Never raises for mail
+problems: returns False, and the log names the error class only (no address, no code).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app import mail
+from app.dates import format_when
+from app.models import Proposal
+from app.urls import absolute_url
+from app.venues.countries import place_line
+
+log = logging.getLogger(__name__)
+
+
+def confirm_url(code: str) -> str:
+    """The confirmation link: the code rides in the #fragment, which browsers never send."""
+    return absolute_url("proposals.confirm") + "#" + code
+
+
+def manage_url(code: str) -> str:
+    """The host's private management link, the code in the #fragment."""
+    return absolute_url("proposals.manage") + "#" + code
+
+
+def when_line(proposal: Proposal) -> str:
+    """The first date's local start and end at the venue, as event pages word them."""
+    return format_when(proposal.starts_at, proposal.ends_at, proposal.timezone)
+
+
+def _send(proposal: Proposal, template: str, subject: str, locale: str, **values: object) -> bool:
+    address = proposal.host_email
+    if address is None:
+        return False
+    with force_locale(locale):
+        body = render_template(
+            template,
+            proposal=proposal,
+            place=place_line(proposal.venue, locale),
+            when=when_line(proposal),
+            **values,
+        )
+        subject_text = str(subject)
+    try:
+        mail.send_message(address, subject_text, body)
+    except (ValueError, OSError, smtplib.SMTPException) as exc:
+        log.warning("proposal mail not sent: %s", type(exc).__name__)
+        return False
+    return True
+
+
+def send_confirmation(proposal: Proposal, code: str, locale: str) -> bool:
+    """Ask the host to confirm their address and so their proposal."""
+    with force_locale(locale):
+        subject = _("Please confirm your proposal for a vigil")
+    return _send(
+        proposal, "mail/proposal_confirm.txt", subject, locale, confirm_url=confirm_url(code)
+    )
+
+
+def send_approved(proposal: Proposal, code: str, locale: str, event_url: str) -> bool:
+    """Tell the host their vigil is published, with their private management link."""
+    with force_locale(locale):
+        subject = _("Your vigil is published")
+    return _send(
+        proposal,
+        "mail/proposal_approved.txt",
+        subject,
+        locale,
+        manage_url=manage_url(code),
+        event_url=event_url,
+    )
+
+
+def send_rejected(proposal: Proposal, locale: str) -> bool:
+    """Tell the host their proposal was not accepted, and why."""
+    with force_locale(locale):
+        subject = _("Your proposal for a vigil was not accepted")
+    return _send(proposal, "mail/proposal_rejected.txt", subject, locale)
+
+
+def send_changes_requested(proposal: Proposal, code: str, locale: str) -> bool:
+    """Ask the host for changes, with the private link to make them."""
+    with force_locale(locale):
+        subject = _("Your proposal for a vigil: the reviewers ask for changes")
+    return _send(
+        proposal, "mail/proposal_changes.txt", subject, locale, manage_url=manage_url(code)
+    )

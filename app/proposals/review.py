@@ -1,0 +1,125 @@
+"""The review queue: /admin/proposals, for admins and organizers marked as reviewers.
+
+Reviewers see what the host typed and the mission, the host's address masked. Anonymous
+visitors are sent to sign in; signed-in accounts that may not review get a 404, as in
+the rest of the admin area (STYLE.md rule 5).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.extensions import db, login_manager
+from app.forms import EmptyForm
+from app.models import User
+from app.proposals import mails
+from app.proposals.forms import ReviewReasonForm
+from app.proposals.queries import get_pending_proposal_or_404, masked_email, review_queue
+from app.proposals.services import (
+    approve_proposal,
+    possible_duplicates,
+    reject_proposal,
+    request_changes,
+)
+from app.urls import absolute_url
+
+bp = Blueprint("admin", __name__, url_prefix="/admin/proposals")
+
+
+@bp.before_request
+def _require_reviewer() -> Response | None:
+    """Anonymous → sign-in page (with next); signed in but no active reviewer or admin → 404."""
+    if not current_user.is_authenticated:
+        response: Response = login_manager.unauthorized()
+        return response
+    if not current_user.may_review:
+        abort(404)
+    return None
+
+
+def _reviewer() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def _queue_page(
+    *, sent: tuple[str, int, ReviewReasonForm] | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The queue; ``sent``: (action, proposal id, form) of a reason form that came back
+    invalid, shown with its errors."""
+    items = []
+    for proposal in review_queue():
+        forms = {
+            action: ReviewReasonForm(formdata=None, prefix=f"{action}-{proposal.id}")
+            for action in ("reject", "changes")
+        }
+        if sent is not None and sent[1] == proposal.id:
+            forms[sent[0]] = sent[2]
+        items.append(
+            {
+                "proposal": proposal,
+                "email": masked_email(proposal.host_email),
+                "duplicates": possible_duplicates(proposal),
+                "reject_form": forms["reject"],
+                "changes_form": forms["changes"],
+            }
+        )
+    return render_template("proposals/queue.html", items=items), status
+
+
+@bp.get("")
+def index() -> tuple[str, int]:
+    """Confirmed proposals waiting for review, oldest first, possible duplicates flagged."""
+    return _queue_page()
+
+
+@bp.post("/<id:proposal_id>/approve")
+def approve(proposal_id: int) -> Response:
+    """Publish the proposal as an event; the host is mailed the private management link.
+    404 for a proposal not in the queue."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    proposal = get_pending_proposal_or_404(proposal_id)
+    event, code = approve_proposal(proposal, reviewer=_reviewer())
+    db.session.commit()
+    mailed = mails.send_approved(
+        proposal, code, str(get_locale()), absolute_url("events.show", slug=event.slug)
+    )
+    flash(
+        _("The vigil is published and its host was mailed their private link.")
+        if mailed
+        else _("The vigil is published, but the mail to its host could not be sent.")
+    )
+    return redirect(url_for("proposals.admin.index"), 303)
+
+
+@bp.post("/<id:proposal_id>/reject")
+def reject(proposal_id: int) -> Response | tuple[str, int]:
+    """Reject with a reason, mailed to the host; 422 without a reason."""
+    proposal = get_pending_proposal_or_404(proposal_id)
+    form = ReviewReasonForm(prefix=f"reject-{proposal.id}")
+    if not form.validate_on_submit():
+        return _queue_page(sent=("reject", proposal.id, form), status=422)
+    reject_proposal(proposal, reviewer=_reviewer(), reason=form.reason.data)
+    db.session.commit()
+    mails.send_rejected(proposal, str(get_locale()))
+    flash(_("The proposal is rejected and its host was told why."))
+    return redirect(url_for("proposals.admin.index"), 303)
+
+
+@bp.post("/<id:proposal_id>/changes")
+def changes(proposal_id: int) -> Response | tuple[str, int]:
+    """Ask the host for changes with a reason; they edit through their private link."""
+    proposal = get_pending_proposal_or_404(proposal_id)
+    form = ReviewReasonForm(prefix=f"changes-{proposal.id}")
+    if not form.validate_on_submit():
+        return _queue_page(sent=("changes", proposal.id, form), status=422)
+    code = request_changes(proposal, reviewer=_reviewer(), reason=form.reason.data)
+    db.session.commit()
+    mails.send_changes_requested(proposal, code, str(get_locale()))
+    flash(_("The host was asked for changes."))
+    return redirect(url_for("proposals.admin.index"), 303)
