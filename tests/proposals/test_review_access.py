@@ -114,6 +114,18 @@ def test_admins_switch_the_reviewer_flag(app: Flask, client: FlaskClient) -> Non
     assert (
         client.post("/admin/organizers/999/reviewer", data={"csrf_token": token}).status_code == 404
     )
+    # Both switches are in the audit log, by the admin, with no e-mail.
+    audit = client.get("/admin/audit?action=account.reviewer_set").get_data(as_text=True)
+    assert audit.count("account.reviewer_set") >= 2
+    assert organizer.email not in audit
+
+
+def test_reviewers_find_the_queue_from_their_list(app: Flask, client: FlaskClient) -> None:
+    signed_in(client, is_reviewer=True)
+    assert 'href="/admin/proposals"' in client.get("/organize/").get_data(as_text=True)
+    other = client.application.test_client()
+    signed_in(other)
+    assert "/admin/proposals" not in other.get("/organize/").get_data(as_text=True)
 
 
 def test_purge_deletes_addresses_a_day_after_the_vigil(
