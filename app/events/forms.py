@@ -74,6 +74,35 @@ def venue_choices(venues: list[Venue]) -> list[tuple[str, str]]:
     return choices
 
 
+def local_time_message(exc: LocalTimeError, day: str | None = None) -> str:
+    """The words for a wall time in a clock change (design/security.md T40); with ``day``,
+    for that date of a series."""
+    message: str
+    if day is not None and exc.kind == "nonexistent":
+        message = _(
+            "On %(date)s this time does not exist at the place: the clocks "
+            "change that night. Skip that date or choose another time.",
+            date=day,
+        )
+    elif day is not None:
+        message = _(
+            "On %(date)s this time happens twice at the place: the clocks "
+            "change that night. Skip that date or choose another time.",
+            date=day,
+        )
+    elif exc.kind == "nonexistent":
+        message = _(
+            "This time does not exist at the place: the clocks change that night. "
+            "Choose another time."
+        )
+    else:
+        message = _(
+            "This time happens twice at the place: the clocks change that night. "
+            "Choose another time."
+        )
+    return message
+
+
 class EventForm(FlaskForm):
     """Create or edit an event. Times are the venue's local wall time."""
 
@@ -308,17 +337,7 @@ class EventForm(FlaskForm):
             try:
                 to_utc(wall, zone)
             except LocalTimeError as exc:
-                if exc.kind == "nonexistent":
-                    message = _(
-                        "This time does not exist at the place: the clocks change that night. "
-                        "Choose another time."
-                    )
-                else:
-                    message = _(
-                        "This time happens twice at the place: the clocks change that night. "
-                        "Choose another time."
-                    )
-                field.errors = [message]
+                field.errors = [local_time_message(exc)]
                 return None, None
         if ends <= starts:
             self.ends_at.errors = [_("The end must be after the start.")]
@@ -381,20 +400,7 @@ class EventForm(FlaskForm):
                 try:
                     to_utc(moment, zone)
                 except LocalTimeError as exc:
-                    day = wall.date().isoformat()
-                    if exc.kind == "nonexistent":
-                        message = _(
-                            "On %(date)s this time does not exist at the place: the clocks "
-                            "change that night. Skip that date or choose another time.",
-                            date=day,
-                        )
-                    else:
-                        message = _(
-                            "On %(date)s this time happens twice at the place: the clocks "
-                            "change that night. Skip that date or choose another time.",
-                            date=day,
-                        )
-                    self.skip_dates.errors = [message]
+                    self.skip_dates.errors = [local_time_message(exc, wall.date().isoformat())]
                     return
 
     def _parse_skips(self) -> frozenset[date]:

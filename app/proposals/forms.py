@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.clock import now_utc
-from app.events.forms import DATETIME_FORMAT, MAX_DURATION, MAX_LEAD
+from app.events.forms import DATETIME_FORMAT, MAX_DURATION, MAX_LEAD, local_time_message
 from app.events.recurrence import MAX_SERIES_DAYS, LocalTimeError, series_walls, to_utc
 from app.forms import CleanStringField, CleanTextAreaField
 from app.mail import is_valid_address
@@ -81,34 +81,6 @@ def mission_choices(venues: list[Venue]) -> list[tuple[str, str]]:
     choices = [("", _("Choose a mission…"))]
     choices += [(str(v.id), f"{v.country_code} · {v.city} · {v.name}") for v in venues]
     return choices
-
-
-def local_time_message(exc: LocalTimeError, day: str | None = None) -> str:
-    """The event form's words for a wall time in a clock change (design/security.md T40)."""
-    message: str
-    if day is not None and exc.kind == "nonexistent":
-        message = _(
-            "On %(date)s this time does not exist at the place: the clocks "
-            "change that night. Skip that date or choose another time.",
-            date=day,
-        )
-    elif day is not None:
-        message = _(
-            "On %(date)s this time happens twice at the place: the clocks "
-            "change that night. Skip that date or choose another time.",
-            date=day,
-        )
-    elif exc.kind == "nonexistent":
-        message = _(
-            "This time does not exist at the place: the clocks change that night. "
-            "Choose another time."
-        )
-    else:
-        message = _(
-            "This time happens twice at the place: the clocks change that night. "
-            "Choose another time."
-        )
-    return message
 
 
 class _TimesMixin:
