@@ -19,7 +19,9 @@ from app.admin.services import (
     SelfDeactivationError,
     deactivate_account,
     reactivate_account,
+    set_review_new_organizers,
     set_reviewer,
+    set_trusted,
 )
 from app.auth.forms import InviteForm
 from app.auth.guards import require_account
@@ -39,6 +41,7 @@ from app.campaign.queries import (
 )
 from app.campaign.services import pin_statement
 from app.config import LANGUAGES
+from app.events.review import site_settings
 from app.extensions import db
 from app.forms import EmptyForm
 from app.markdown import render_markdown
@@ -77,6 +80,7 @@ def _organizers_page(
         me=_admin(),
         new_invite=invite,
         invite_link=link,
+        settings=site_settings(),
     )
     return page, status
 
@@ -172,6 +176,41 @@ def reviewer(user_id: int) -> Response:
         _("The account may now review proposals.")
         if account.is_reviewer
         else _("The account may no longer review proposals.")
+    )
+    return redirect(url_for("admin.organizers"), 303)
+
+
+@bp.post("/organizers/<id:user_id>/trust")
+def trust(user_id: int) -> Response:
+    """Switch whether an account publishes without a reviewer (app.events.review)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    account = db.get_or_404(User, user_id)
+    set_trusted(account, trusted=not account.is_trusted, acting_admin=_admin())
+    db.session.commit()
+    flash(
+        _("The account publishes directly now.")
+        if account.is_trusted
+        else _(
+            "The account is no longer trusted: while new organizers are reviewed, "
+            "a reviewer publishes its events."
+        )
+    )
+    return redirect(url_for("admin.organizers"), 303)
+
+
+@bp.post("/organizers/review-setting")
+def review_setting() -> Response:
+    """Switch the review of untrusted organizers' events on or off."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    enabled = not site_settings().review_new_organizers
+    set_review_new_organizers(enabled, acting_admin=_admin())
+    db.session.commit()
+    flash(
+        _("Events of organizers who are not trusted now wait for a reviewer.")
+        if enabled
+        else _("Every organizer publishes directly now.")
     )
     return redirect(url_for("admin.organizers"), 303)
 

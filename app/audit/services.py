@@ -16,6 +16,9 @@ _EVENT_ACTIONS = {
     "cancelled": AuditAction.EVENT_CANCELLED,
     "reinstated": AuditAction.EVENT_REINSTATED,
     "date_cancelled": AuditAction.EVENT_DATE_CANCELLED,
+    "review_requested": AuditAction.EVENT_REVIEW_REQUESTED,
+    "approved": AuditAction.EVENT_APPROVED,
+    "sent_back": AuditAction.EVENT_SENT_BACK,
 }
 
 

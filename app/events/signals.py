@@ -46,7 +46,8 @@ event_changed_by = _signals.signal(
     "event-changed-by",
     doc="An account created or changed the event (for a record of who did what, app.audit). "
     "``editor`` is the account; ``change`` one of created, updated, published, cancelled, "
-    "reinstated, date_cancelled; ``fields`` the names of the changed fields (updated); "
+    "reinstated, date_cancelled, review_requested, approved (by a reviewer), sent_back; "
+    "``fields`` the names of the changed fields (updated); "
     "``occurs_on`` the local date (date_cancelled).",
 )
 

@@ -5,6 +5,7 @@ app.rsvp imports it when the app is created, so Alembic and the app see the whol
 from app.models.audit import AuditAction, AuditEntry, AuditSubject
 from app.models.event import Event, EventKind, EventStatus, Occurrence, OccurrenceSkip, Repeat
 from app.models.proposal import Proposal, ProposalStatus
+from app.models.settings import SiteSettings
 from app.models.statement import StatementVersion
 from app.models.user import Invite, RecoveryCode, Role, User
 from app.models.venue import Venue, VenueKind, VenueStatus
@@ -24,6 +25,7 @@ __all__ = [
     "RecoveryCode",
     "Repeat",
     "Role",
+    "SiteSettings",
     "StatementVersion",
     "User",
     "Venue",

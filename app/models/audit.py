@@ -26,6 +26,9 @@ class AuditAction(StrEnum):
     EVENT_CANCELLED = "event.cancelled"
     EVENT_REINSTATED = "event.reinstated"
     EVENT_DATE_CANCELLED = "event.date_cancelled"
+    EVENT_REVIEW_REQUESTED = "event.review_requested"
+    EVENT_APPROVED = "event.approved"
+    EVENT_SENT_BACK = "event.sent_back"
     STATEMENT_PUBLISHED = "statement.published"
     ACCOUNT_INVITED = "account.invited"
     ACCOUNT_CREATED = "account.created"
@@ -36,10 +39,13 @@ class AuditAction(StrEnum):
     ACCOUNT_SECOND_FACTOR_ON = "account.second_factor_on"
     ACCOUNT_SECOND_FACTOR_OFF = "account.second_factor_off"
     ACCOUNT_REVIEWER_SET = "account.reviewer_set"
+    ACCOUNT_TRUST_SET = "account.trust_set"
+    SETTINGS_CHANGED = "settings.changed"
     INVITATION_REVOKED = "invitation.revoked"
     PROPOSAL_APPROVED = "proposal.approved"
     PROPOSAL_REJECTED = "proposal.rejected"
     PROPOSAL_CHANGES_REQUESTED = "proposal.changes_requested"
+    PROPOSAL_LINK_REVOKED = "proposal.link_revoked"
 
 
 class AuditSubject(StrEnum):
@@ -50,6 +56,7 @@ class AuditSubject(StrEnum):
     ACCOUNT = "account"
     INVITATION = "invitation"
     PROPOSAL = "proposal"
+    SETTINGS = "settings"
 
 
 ACTOR_NAME_MAX = 80

@@ -29,6 +29,7 @@ from app.models.venue import TIMEZONE_MAX, Venue
 TITLE_MAX = 140
 DESCRIPTION_MAX = 5000
 CANCEL_REASON_MAX = 500
+REVIEW_NOTE_MAX = 500
 CONTACT_URL_MAX = 300
 # The account's public name is what new events get as "organized by": the same limit.
 ORGANIZED_BY_MAX = PUBLIC_NAME_MAX
@@ -137,6 +138,11 @@ class Event(Base):
     organized_by: Mapped[str | None] = mapped_column(String(ORGANIZED_BY_MAX))
     hide_count: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_reason: Mapped[str | None] = mapped_column(String(CANCEL_REASON_MAX))
+    # A draft whose organizer pressed "Publish" while their events still need a reviewer
+    # (app.events.review): set until a reviewer publishes it or sends it back.
+    review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reviewer's reason when they sent it back, shown to the organizer until it is published.
+    review_note: Mapped[str | None] = mapped_column(String(REVIEW_NOTE_MAX))
     # design/ical.md: SEQUENCE grows on time/place/status changes, LAST-MODIFIED on any.
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -172,6 +178,11 @@ class Event(Base):
     @property
     def is_draft(self) -> bool:
         return self.status == EventStatus.DRAFT
+
+    @property
+    def awaits_review(self) -> bool:
+        """A draft its organizer asked to publish, waiting for a reviewer."""
+        return self.is_draft and self.review_requested_at is not None
 
     @property
     def is_cancelled(self) -> bool:

@@ -52,6 +52,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # An organizer who may review supporters' proposals (app.proposals); admins always may.
     is_reviewer: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Publishes directly even while new organizers' events need a reviewer (app.events.review).
+    is_trusted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Part of the session identity: rotated on logout, deactivation and
     # password change so that a copied cookie stops working (security.md decision 8).
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -292,3 +293,10 @@ class ReviewReasonForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Send"))
+
+
+class ApproveEventForm(FlaskForm):
+    """A reviewer publishes an organizer's event; an admin may trust the organizer too."""
+
+    trust = BooleanField(_l("Trust this organizer: their next events are published directly"))
+    submit = SubmitField(_l("Approve and publish"))

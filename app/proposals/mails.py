@@ -1,4 +1,5 @@
-"""Mails to a proposal's host: confirm, approved (with the private link), rejected, changes.
+"""Mails of the review queue: to a proposal's host (confirm, approved with the private link,
+rejected, changes) and to an organizer whose event a reviewer published or sent back.
 
 Sent after the commit (STYLE.md rule 2) through app.mail; subjects are our own fixed,
 translated strings and the host's text appears only in the body. Never raises for mail
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 
 from app import mail
 from app.dates import format_when
-from app.models import Proposal
+from app.models import Event, Proposal
 from app.urls import absolute_url
 from app.venues.countries import place_line
 
@@ -96,3 +97,33 @@ def send_changes_requested(proposal: Proposal, code: str, locale: str) -> bool:
     return _send(
         proposal, "mail/proposal_changes.txt", subject, locale, manage_url=manage_url(code)
     )
+
+
+def _send_to_organizer(
+    event: Event, template: str, subject: str, locale: str, **values: object
+) -> bool:
+    with force_locale(locale):
+        body = render_template(template, event=event, **values)
+        subject_text = str(subject)
+    try:
+        mail.send_message(event.organizer.email, subject_text, body)
+    except (ValueError, OSError, smtplib.SMTPException) as exc:
+        log.warning("review mail not sent: %s", type(exc).__name__)
+        return False
+    return True
+
+
+def send_event_approved(event: Event, locale: str) -> bool:
+    """Tell an organizer that a reviewer published their event."""
+    with force_locale(locale):
+        subject = _("Your event is published")
+    url = absolute_url("events.show", slug=event.slug)
+    return _send_to_organizer(event, "mail/event_approved.txt", subject, locale, event_url=url)
+
+
+def send_event_sent_back(event: Event, locale: str) -> bool:
+    """Tell an organizer that a reviewer sent their event back, and why."""
+    with force_locale(locale):
+        subject = _("Your event was sent back by a reviewer")
+    url = absolute_url("organize.edit", event_id=event.id)
+    return _send_to_organizer(event, "mail/event_sent_back.txt", subject, locale, edit_url=url)

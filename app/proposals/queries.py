@@ -33,6 +33,18 @@ def review_queue() -> list[Proposal]:
     )
 
 
+def proposals_with_links() -> list[Proposal]:
+    """Proposals whose host holds a working private link, newest first (for revoking)."""
+    return list(
+        db.session.scalars(
+            select(Proposal)
+            .where(Proposal.manage_hash.is_not(None))
+            .options(selectinload(Proposal.venue), selectinload(Proposal.event))
+            .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        )
+    )
+
+
 def get_pending_proposal_or_404(proposal_id: int) -> Proposal:
     """A proposal in the queue; 404 for any other (unconfirmed ones are nobody's business)."""
     proposal = db.session.get(Proposal, proposal_id)

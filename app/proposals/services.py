@@ -243,6 +243,15 @@ def request_changes(proposal: Proposal, *, reviewer: User, reason: str) -> str:
     return code
 
 
+def revoke_link(proposal: Proposal, *, admin: User) -> None:
+    """End the host's private link (leaked, or a host who misuses it): the code is forgotten,
+    so the link shows "unknown" from now on. The event itself stays as it is."""
+    proposal.manage_hash = None
+    db.session.flush()
+    _record(AuditAction.PROPOSAL_LINK_REVOKED, proposal, admin)
+    log.info("proposal %s: host's link revoked by account %s", proposal.id, admin.id)
+
+
 def edit_by_host(proposal: Proposal, *, times: ProposedTime, description: str) -> int:
     """The host's edit: of the event (approved; RSVPs are told, SEQUENCE rises through
     app.events.services.update_event), or of the proposal, which returns to the queue

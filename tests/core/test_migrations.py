@@ -331,3 +331,43 @@ def test_public_names_and_reinstated_notices_come_and_go(empty_app: Flask) -> No
         assert conn.execute(text("SELECT count(*) FROM outbox_messages")).scalar_one() == 0
     upgrade()
     assert _differences() == []
+
+
+def test_accounts_before_the_review_setting_stay_trusted_and_the_log_keeps_its_rows(
+    empty_app: Flask,
+) -> None:
+    upgrade(revision="e3b8f1a6c2d4")
+    with db.engine.begin() as conn:
+        conn.execute(text(_ROWS_BEFORE_ENUMS[0]), _AT)
+        conn.execute(
+            text(
+                "INSERT INTO audit_entries (created_at, actor_id, actor_name, action,"
+                " subject_type, label, summary) VALUES (:at, 1, 'A', 'account.created',"
+                " 'account', 'A', '')"
+            ),
+            _AT,
+        )
+    upgrade()
+    with db.engine.begin() as conn:
+        assert conn.execute(text("SELECT is_trusted FROM users")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO audit_entries (created_at, actor_id, actor_name, action,"
+                " subject_type, label, summary) VALUES (:at, 1, 'A', 'settings.changed',"
+                " 'settings', 'review_new_organizers', 'on')"
+            ),
+            _AT,
+        )
+        actions = conn.execute(text("SELECT action FROM audit_entries ORDER BY id")).scalars()
+        assert list(actions) == ["account.created", "settings.changed"]
+    # The rebuilt table is still append-only.
+    with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entries SET label = 'B'"))
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO audit_entries (created_at, actor_name, action, subject_type,"
+                " label, summary) VALUES (:at, 'A', 'made.up', 'settings', 'x', '')"
+            ),
+            _AT,
+        )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -15,8 +17,10 @@ from app.events.organize import bp
 from app.events.organize.flashes import notified_sentence
 from app.events.panels import EVENT_FORM, EventFormPage, event_columns, event_links
 from app.events.queries import get_owned_event_or_404, owned_events
+from app.events.review import needs_review, request_review, withdraw_review
 from app.events.services import (
     DateNotCancellableError,
+    EventInput,
     cancel_date,
     cancel_event,
     create_event,
@@ -56,8 +60,24 @@ def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:
     panels = EVENT_FORM.render(  # the map for picking a position
         EventFormPage(event, latitude, longitude, place.latitude.id, place.longitude.id)
     )
-    page = render_template("events/organize/form.html", form=form, event=event, panels=panels)
+    page = render_template(
+        "events/organize/form.html",
+        form=form,
+        event=event,
+        panels=panels,
+        needs_review=needs_review(current_user),
+    )
     return page, status
+
+
+def _held(data: EventInput, event: Event | None) -> bool:
+    """Whether "Publish" of a new event or a draft must wait for a reviewer."""
+    return data.publish and (event is None or event.is_draft) and needs_review(current_user)
+
+
+_SENT_FOR_REVIEW = _l(
+    "Sent to the reviewers: the event stays a draft until one of them publishes it."
+)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -66,9 +86,15 @@ def new() -> Response | tuple[str, int]:
         venues=selectable_venues(current_user), is_new=True, organized_by=current_user.public_name
     )
     if form.validate_on_submit() and form.result is not None:
-        event = create_event(organizer=current_user, data=form.result)
+        held = _held(form.result, None)
+        data = replace(form.result, publish=False) if held else form.result
+        event = create_event(organizer=current_user, data=data)
+        if held:
+            request_review(event, editor=current_user)
         db.session.commit()
-        if event.is_draft:
+        if held:
+            flash(str(_SENT_FOR_REVIEW))
+        elif event.is_draft:
             flash(_("Saved as a draft: only you and admins can see it."))
         else:
             flash(_("Published: everyone can see it now."))
@@ -84,9 +110,17 @@ def edit(event_id: int) -> Response | tuple[str, int]:
     was_draft = event.is_draft
     form = EventForm.for_event(event, venues=selectable_venues(current_user))
     if form.validate_on_submit() and form.result is not None:
-        outcome = update_event(event, data=form.result, editor=current_user)
+        held = _held(form.result, event)
+        data = replace(form.result, publish=False) if held else form.result
+        outcome = update_event(event, data=data, editor=current_user)
+        if held:
+            request_review(event, editor=current_user)
+        elif event.is_draft:
+            withdraw_review(event)
         db.session.commit()
-        if not outcome.changed:
+        if held:
+            message = str(_SENT_FOR_REVIEW)
+        elif not outcome.changed:
             message = _("Nothing was changed.")
         elif was_draft and not event.is_draft:
             message = _("Published: everyone can see it now.")
