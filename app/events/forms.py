@@ -103,6 +103,81 @@ def local_time_message(exc: LocalTimeError, day: str | None = None) -> str:
     return message
 
 
+def clock_problems(starts: datetime, ends: datetime, zone: ZoneInfo) -> dict[str, str]:
+    """A start or end that falls in a clock change at the place (design/security.md T40)."""
+    for name, wall in (("starts_at", starts), ("ends_at", ends)):
+        try:
+            to_utc(wall, zone)
+        except LocalTimeError as exc:
+            return {name: local_time_message(exc)}
+    return {}
+
+
+def time_problems(
+    starts: datetime, ends: datetime, zone: ZoneInfo, *, past_ok: bool = False
+) -> dict[str, str]:
+    """What is wrong with one date's local start and end at a place in ``zone``, by field
+    name (starts_at, ends_at); empty when nothing is. ``past_ok``: an unchanged start of
+    an event being edited may have passed."""
+    problems = clock_problems(starts, ends, zone)
+    if problems:
+        return problems
+    if ends <= starts:
+        problems["ends_at"] = _("The end must be after the start.")
+    elif ends - starts > MAX_DURATION:
+        problems["ends_at"] = _("An event can last at most seven days.")
+    now, start_utc = now_utc(), to_utc(starts, zone)
+    if start_utc <= now and not past_ok:
+        problems["starts_at"] = _("The start must be in the future.")
+    elif start_utc > now + MAX_LEAD:
+        problems["starts_at"] = _("The start must be within the next three years.")
+    return problems
+
+
+def series_problems(
+    starts: datetime,
+    ends: datetime | None,
+    repeat: Repeat,
+    until: date | None,
+    skips: frozenset[date],
+    zone: ZoneInfo | None,
+    *,
+    clock_field: str = "skip_dates",
+) -> dict[str, str]:
+    """What is wrong with a series (repeat_until, skip_dates), by field name; empty for one
+    date. A later date whose start or end falls in a clock change is refused, never moved
+    (design/security.md T40): the message goes to ``clock_field``."""
+    if repeat == Repeat.NONE:
+        return {}
+    if until is None:
+        return {"repeat_until": _("Enter the last date of the series.")}
+    if until < starts.date():
+        return {"repeat_until": _("The series must end on or after its first date.")}
+    if until > starts.date() + timedelta(days=MAX_SERIES_DAYS):
+        return {"repeat_until": _("A series can run for at most a year.")}
+    dates = set(series_dates(starts, repeat, until))
+    strays = sorted(day for day in skips if day not in dates)
+    if strays:
+        message = _("%(date)s is not a date of this series.", date=strays[0].isoformat())
+        return {"skip_dates": message}
+    if ends is None or zone is None:
+        return {}
+    duration = ends - starts
+    for wall in series_walls(starts, repeat, until, skips):
+        for moment in (wall, wall + duration):
+            try:
+                to_utc(moment, zone)
+            except LocalTimeError as exc:
+                return {clock_field: local_time_message(exc, wall.date().isoformat())}
+    return {}
+
+
+def set_errors(form: FlaskForm, problems: dict[str, str]) -> None:
+    """Show each problem at its field."""
+    for name, message in problems.items():
+        form[name].errors = [message]
+
+
 class EventForm(FlaskForm):
     """Create or edit an event. Times are the venue's local wall time."""
 
@@ -333,22 +408,12 @@ class EventForm(FlaskForm):
         if starts is None or ends is None or zone_name is None:
             return starts, ends
         zone = ZoneInfo(zone_name)
-        for field, wall in ((self.starts_at, starts), (self.ends_at, ends)):
-            try:
-                to_utc(wall, zone)
-            except LocalTimeError as exc:
-                field.errors = [local_time_message(exc)]
-                return None, None
-        if ends <= starts:
-            self.ends_at.errors = [_("The end must be after the start.")]
-        elif ends - starts > MAX_DURATION:
-            self.ends_at.errors = [_("An event can last at most seven days.")]
-        now = now_utc()
-        start_utc = to_utc(starts, zone)
-        if start_utc <= now and (self._is_new or starts != self._original_start):
-            self.starts_at.errors = [_("The start must be in the future.")]
-        elif start_utc > now + MAX_LEAD:
-            self.starts_at.errors = [_("The start must be within the next three years.")]
+        clock = clock_problems(starts, ends, zone)
+        if clock:  # the series' dates would only repeat it
+            set_errors(self, clock)
+            return None, None
+        past_ok = not self._is_new and starts == self._original_start
+        set_errors(self, time_problems(starts, ends, zone, past_ok=past_ok))
         return starts, ends
 
     def _check_series(
@@ -359,49 +424,9 @@ class EventForm(FlaskForm):
         skips = self._parse_skips()
         if repeat == Repeat.NONE or starts is None:
             return repeat, None, skips
-        if until is None:
-            self.repeat_until.errors = [_("Enter the last date of the series.")]
-        elif until < starts.date():
-            self.repeat_until.errors = [_("The series must end on or after its first date.")]
-        elif until > starts.date() + timedelta(days=MAX_SERIES_DAYS):
-            self.repeat_until.errors = [_("A series can run for at most a year.")]
-        else:
-            dates = set(series_dates(starts, repeat, until))
-            strays = sorted(day for day in skips if day not in dates)
-            if strays:
-                self.skip_dates.errors = [
-                    _(
-                        "%(date)s is not a date of this series.",
-                        date=strays[0].isoformat(),
-                    )
-                ]
-            elif ends is not None and zone_name is not None:
-                self._check_series_clocks(starts, ends, repeat, until, skips, ZoneInfo(zone_name))
+        zone = ZoneInfo(zone_name) if zone_name is not None else None
+        set_errors(self, series_problems(starts, ends, repeat, until, skips, zone))
         return repeat, until, skips
-
-    def _check_series_clocks(
-        self,
-        starts: datetime,
-        ends: datetime,
-        repeat: Repeat,
-        until: date,
-        skips: frozenset[date],
-        zone: ZoneInfo,
-    ) -> None:
-        """The one-date rule for every date of the series (design/security.md T40).
-
-        A later date whose start or end falls in a clock change (a wall time that does not
-        exist, or happens twice) is refused, never silently moved: the organizer skips that
-        date or chooses another time.
-        """
-        duration = ends - starts
-        for wall in series_walls(starts, repeat, until, skips):
-            for moment in (wall, wall + duration):
-                try:
-                    to_utc(moment, zone)
-                except LocalTimeError as exc:
-                    self.skip_dates.errors = [local_time_message(exc, wall.date().isoformat())]
-                    return
 
     def _parse_skips(self) -> frozenset[date]:
         days: set[date] = set()

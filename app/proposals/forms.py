@@ -24,8 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.clock import now_utc
-from app.events.forms import DATETIME_FORMAT, MAX_DURATION, MAX_LEAD, local_time_message
-from app.events.recurrence import MAX_SERIES_DAYS, LocalTimeError, series_walls, to_utc
+from app.events.forms import DATETIME_FORMAT, series_problems, set_errors, time_problems
 from app.forms import CleanStringField, CleanTextAreaField
 from app.mail import is_valid_address
 from app.models import Repeat, Venue
@@ -93,51 +92,21 @@ class _TimesMixin:
     repeat_until: DateField
 
     def check_times(self, zone_name: str) -> ProposedTime | None:
-        """The checked times, or None with field errors set."""
+        """The checked times, or None with field errors set (as the event form checks)."""
         starts, ends = self.starts_at.data, self.ends_at.data
         if starts is None or ends is None:
             return None
         zone = ZoneInfo(zone_name)
-        for field, wall in ((self.starts_at, starts), (self.ends_at, ends)):
-            try:
-                to_utc(wall, zone)
-            except LocalTimeError as exc:
-                field.errors = [local_time_message(exc)]
-                return None
-        if ends <= starts:
-            self.ends_at.errors = [_("The end must be after the start.")]
-            return None
-        if ends - starts > MAX_DURATION:
-            self.ends_at.errors = [_("An event can last at most seven days.")]
-            return None
-        start_utc = to_utc(starts, zone)
-        if start_utc <= now_utc():
-            self.starts_at.errors = [_("The start must be in the future.")]
-            return None
-        if start_utc > now_utc() + MAX_LEAD:
-            self.starts_at.errors = [_("The start must be within the next three years.")]
-            return None
+        problems = time_problems(starts, ends, zone)
         repeat = Repeat.WEEKLY if self.repeat.data == Repeat.WEEKLY.value else Repeat.NONE
         until = self.repeat_until.data if repeat == Repeat.WEEKLY else None
-        if repeat == Repeat.WEEKLY:
-            if until is None:
-                self.repeat_until.errors = [_("Enter the last date of the series.")]
-                return None
-            if until < starts.date():
-                self.repeat_until.errors = [_("The series must end on or after its first date.")]
-                return None
-            if until > starts.date() + timedelta(days=MAX_SERIES_DAYS):
-                self.repeat_until.errors = [_("A series can run for at most a year.")]
-                return None
-            for wall in series_walls(starts, repeat, until, frozenset()):
-                for moment in (wall, wall + (ends - starts)):
-                    try:
-                        to_utc(moment, zone)
-                    except LocalTimeError as exc:
-                        self.repeat_until.errors = [
-                            local_time_message(exc, wall.date().isoformat())
-                        ]
-                        return None
+        if not problems:
+            problems = series_problems(
+                starts, ends, repeat, until, frozenset(), zone, clock_field="repeat_until"
+            )
+        if problems:
+            set_errors(self, problems)
+            return None
         return ProposedTime(zone_name, starts, ends, repeat, until)
 
 
