@@ -30,7 +30,7 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args: Any, actors: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.action.choices = [("", _("Any action")), *((a.value, a.value) for a in AuditAction)]
+        self.action.choices = [("", _("Any action")), *((a.value, a.label) for a in AuditAction)]
         self.actor.choices = [
             ("", _("Anyone")),
             (COMMAND_LINE, _("command line")),
@@ -38,7 +38,7 @@ class AuditFilterForm(FlaskForm):
         ]
         self.subject_type.choices = [
             ("", _("Any subject")),
-            *((s.value, s.value) for s in AuditSubject),
+            *((s.value, s.label) for s in AuditSubject),
         ]
 
     def validate_until(self, field: DateField) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,6 +48,12 @@ class AuditAction(StrEnum):
     PROPOSAL_CHANGES_REQUESTED = "proposal.changes_requested"
     PROPOSAL_LINK_REVOKED = "proposal.link_revoked"
 
+    @property
+    def label(self) -> str:
+        """The action in the current language, as the log's page and filter show it; the CSV
+        keeps the code (``value``), which stays the same in every language."""
+        return str(_ACTION_LABELS[self])
+
 
 class AuditSubject(StrEnum):
     """The kind of thing an entry is about."""
@@ -57,6 +64,42 @@ class AuditSubject(StrEnum):
     INVITATION = "invitation"
     PROPOSAL = "proposal"
     SETTINGS = "settings"
+
+    @property
+    def label(self) -> str:
+        """The kind of thing in the current language, as the log's page and filter show it."""
+        return str(_SUBJECT_LABELS[self])
+
+
+_ACTION_LABELS = {
+    AuditAction.EVENT_CREATED: _l("Event created"),
+    AuditAction.EVENT_UPDATED: _l("Event changed"),
+    AuditAction.EVENT_PUBLISHED: _l("Event published"),
+    AuditAction.EVENT_CANCELLED: _l("Event cancelled"),
+    AuditAction.EVENT_REINSTATED: _l("Event reinstated"),
+    AuditAction.EVENT_DATE_CANCELLED: _l("One date of an event cancelled"),
+    AuditAction.STATEMENT_PUBLISHED: _l("Statement published"),
+    AuditAction.ACCOUNT_INVITED: _l("Organizer invited"),
+    AuditAction.ACCOUNT_CREATED: _l("Account created"),
+    AuditAction.ACCOUNT_DEACTIVATED: _l("Account deactivated"),
+    AuditAction.ACCOUNT_REACTIVATED: _l("Account reactivated"),
+    AuditAction.ACCOUNT_PASSWORD_SET: _l("Password set"),
+    AuditAction.ACCOUNT_PUBLIC_NAME_SET: _l("Public name changed"),
+    AuditAction.ACCOUNT_SECOND_FACTOR_ON: _l("Two-step sign-in turned on"),
+    AuditAction.ACCOUNT_SECOND_FACTOR_OFF: _l("Two-step sign-in turned off"),
+    AuditAction.ACCOUNT_REVIEWER_SET: _l("Reviewer permission changed"),
+    AuditAction.INVITATION_REVOKED: _l("Invitation revoked"),
+    AuditAction.PROPOSAL_APPROVED: _l("Proposal approved"),
+    AuditAction.PROPOSAL_REJECTED: _l("Proposal rejected"),
+    AuditAction.PROPOSAL_CHANGES_REQUESTED: _l("Proposal sent back for changes"),
+}
+_SUBJECT_LABELS = {
+    AuditSubject.EVENT: _l("Event"),
+    AuditSubject.STATEMENT: _l("Statement"),
+    AuditSubject.ACCOUNT: _l("Account"),
+    AuditSubject.INVITATION: _l("Invitation"),
+    AuditSubject.PROPOSAL: _l("Proposal"),
+}
 
 
 ACTOR_NAME_MAX = 80

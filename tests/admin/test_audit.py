@@ -4,12 +4,14 @@ it, and that the database refuses to change or delete an entry (both engines).""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
@@ -18,6 +20,7 @@ from app import clock
 from app.audit import record
 from app.extensions import db
 from app.models import AuditAction, AuditEntry, AuditSubject, User
+from app.models import audit as audit_models
 from tests.conftest import DEFAULT_NOW, csrf_token, login
 from tests.events.forms import event_form, post_event
 from tests.factories import PASSWORD, berlin_embassy, make_event, make_organizer, make_series
@@ -95,8 +98,7 @@ def test_event_changes_are_recorded_with_who_and_which_fields(
     assert status == 200
     assert "<script>alert" not in page  # hostile text is shown literally
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; =1+1" in page
-    for action in actions():
-        assert action in page
+    assert shown_actions(page) == [(code, words(AuditAction(code))) for code in reversed(actions())]
 
 
 def test_published_at_creation_is_two_entries(app: Flask, client: FlaskClient) -> None:
@@ -238,6 +240,11 @@ def labels(page: str) -> list[str]:
     return re.findall(r'<bdi class="audit-label">([^<]*)</bdi>', page)
 
 
+def shown_actions(page: str) -> list[tuple[str, str]]:
+    """(code, words) of each entry's action, as the page shows them."""
+    return re.findall(r'<data class="audit-action" value="([^"]+)"[^>]*>([^<]*)</data>', page)
+
+
 def test_newest_first_and_filters(logged: None, admin_client: FlaskClient, organizer: User) -> None:
     assert labels(audit_page(admin_client)[1]) == ["=HYPERLINK(1)", "C", "B", "A"]
     assert labels(audit_page(admin_client, action="event.cancelled")[1]) == ["B"]
@@ -312,6 +319,89 @@ def test_the_admin_navigation_links_the_log(admin_client: FlaskClient) -> None:
     page = admin_client.get("/admin/organizers").get_data(as_text=True)
     assert 'href="/admin/audit/"' in page
     assert 'aria-current="page">Audit log' in audit_page(admin_client)[1]
+
+
+# --- what the page calls the actions ----------------------------------------------------------
+
+
+def words(member: AuditAction | AuditSubject) -> str:
+    """The member's label as an English page says it."""
+    with current_app.test_request_context("/"):
+        return member.label
+
+
+def unlabelled(members: Iterable[AuditAction | AuditSubject]) -> list[str]:
+    """The members without words of their own: no label, an empty one, the code itself,
+    or the same words as another member (the filter could not tell them apart)."""
+    missing, seen = [], set()
+    for member in members:
+        try:
+            label = words(member)
+        except KeyError:
+            label = ""
+        if not label.strip() or label == member.value or label in seen:
+            missing.append(member.value)
+        seen.add(label)
+    return missing
+
+
+def test_every_action_and_subject_has_words_of_its_own(app: Flask) -> None:
+    assert unlabelled(AuditAction) == []
+    assert unlabelled(AuditSubject) == []
+    assert words(AuditAction.ACCOUNT_SECOND_FACTOR_ON) == "Two-step sign-in turned on"
+
+
+def test_the_label_check_can_fail(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An action added without words, or given another's, is named by the check above."""
+    monkeypatch.delitem(audit_models._ACTION_LABELS, AuditAction.PROPOSAL_REJECTED)
+    monkeypatch.setitem(
+        audit_models._ACTION_LABELS,
+        AuditAction.EVENT_UPDATED,
+        audit_models._ACTION_LABELS[AuditAction.EVENT_CREATED],
+    )
+    assert unlabelled(AuditAction) == ["event.updated", "proposal.rejected"]
+
+
+def visible_text(page: str) -> str:
+    """The page's text without its tags (and so without attribute values)."""
+    return re.sub(r"<[^>]*>", " ", page)
+
+
+def test_the_page_and_its_filter_say_actions_in_words_and_the_csv_keeps_codes(
+    logged: None, admin_client: FlaskClient
+) -> None:
+    page = audit_page(admin_client)[1]
+    assert shown_actions(page) == [
+        ("statement.published", "Statement published"),
+        ("account.deactivated", "Account deactivated"),
+        ("event.cancelled", "Event cancelled"),
+        ("event.created", "Event created"),
+    ]
+    option = re.compile(r'<option(?: selected)? value="([^"]*)">([^<]*)</option>')
+    options = {value: html.unescape(text) for value, text in option.findall(page)}
+    for action in AuditAction:
+        assert options[action.value] == words(action)
+    for subject in AuditSubject:
+        assert options[subject.value] == words(subject)
+    text = visible_text(page)
+    for action in AuditAction:
+        assert action.value not in text
+    assert "Event #1" in text
+    # A filtered page says which action it shows, in words.
+    filtered_page = audit_page(admin_client, action="event.cancelled")[1]
+    assert '<option selected value="event.cancelled">Event cancelled</option>' in filtered_page
+    # The CSV is for machines: codes, whatever the language.
+    german = admin_client.get("/admin/audit/audit.csv", headers={"Accept-Language": "de"})
+    rows = list(csv.reader(io.StringIO(german.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(row[3], row[4]) for row in rows[1:]] == [
+        ("statement.published", "statement"),
+        ("account.deactivated", "account"),
+        ("event.cancelled", "event"),
+        ("event.created", "event"),
+    ]
+    # The words are looked up per request, in the reader's language.
+    german_page = admin_client.get("/admin/audit/", headers={"Accept-Language": "de"})
+    assert "Veranstaltung #1" in visible_text(german_page.get_data(as_text=True))
 
 
 # --- who may see it ---------------------------------------------------------------------------

@@ -23,11 +23,10 @@ def app_overrides(smtp: SmtpSink) -> dict[str, Any]:
 
 
 def _propose(client: FlaskClient, **changes: str) -> Proposal:
-    venue = (
-        hague_embassy()
-        if not changes.pop("_existing", "")
-        else db.session.scalars(select(Proposal)).first()
-    )
+    """A new proposal at the embassy in The Hague; ``_existing``: at the venue of the first
+    proposal (the embassy can be made only once)."""
+    first = db.session.scalars(select(Proposal).order_by(Proposal.id)).first()
+    venue = first.venue if changes.pop("_existing", "") and first is not None else hague_embassy()
     response = client.post("/campaign/host", data=form_data(client, venue, **changes))
     assert response.status_code == 303, response.get_data(as_text=True)
     proposal = db.session.scalars(select(Proposal).order_by(Proposal.id.desc())).first()
@@ -197,6 +196,93 @@ def test_a_host_code_reaches_its_one_event_only(
     db.session.refresh(first)
     assert first.event is not None
     assert first.event.status == EventStatus.PUBLISHED
+
+
+def _code_routes(app: Flask) -> list[str]:
+    """The host's pages that take a code by POST, from the URL map: every public route of
+    the package but the proposal form itself (the review queue is for reviewers)."""
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("proposals.")
+        and not rule.endpoint.startswith("proposals.admin.")
+        and rule.endpoint != "proposals.host"
+        and "POST" in (rule.methods or set())
+    )
+
+
+def _state() -> list[tuple[object, ...]]:
+    """All that a code could change: every proposal and every event, as now stored."""
+    db.session.expire_all()
+    proposals = db.session.scalars(select(Proposal).order_by(Proposal.id))
+    events = db.session.scalars(select(Event).order_by(Event.id))
+    return [
+        *(
+            (p.id, p.status, p.description, p.starts_at, p.confirm_hash, p.manage_hash, p.event_id)
+            for p in proposals
+        ),
+        *(
+            (e.id, e.status, e.description, e.starts_at, e.sequence, e.cancel_reason)
+            for e in events
+        ),
+    ]
+
+
+def test_a_code_of_another_kind_or_host_gets_nothing_anywhere(
+    app: Flask, client: FlaskClient, smtp: SmtpSink
+) -> None:
+    """A management code does not confirm, another host's confirmation code manages nothing:
+    every POST route of the host's pages answers 404, as to an unknown code, and nothing
+    changes, whatever ids the form carries besides."""
+    first, manage_code = _approved(client, smtp)
+    second = _propose(client, email="other@example.org", _existing="1")
+    confirm_code = mailed_code(smtp, "confirm", "other@example.org")
+    assert first.event_id is not None
+    routes = _code_routes(app)
+    confirm = "/campaign/host/confirm"
+    assert {confirm, "/campaign/host/manage/edit", "/campaign/host/manage/cancel"} <= set(routes)
+    token = csrf_token(client, "/campaign/host/manage")
+    before = _state()
+    answered: list[str] = []
+    for path in routes:
+        code = manage_code if path == confirm else confirm_code
+        response = client.post(
+            path,
+            data={
+                "csrf_token": token,
+                "code": code,
+                "proposal_id": str(second.id),
+                "event_id": str(first.event_id),
+                "starts_at": "2026-12-12T16:00",
+                "ends_at": "2026-12-12T18:00",
+                "repeat": "none",
+                "description": "Taken over.",
+                "reason": "Taken over.",
+            },
+        )
+        if response.status_code != 404:
+            answered.append(f"POST {path} → {response.status_code}")
+    assert answered == []
+    assert _state() == before
+    # Each code still does its own one thing, to its own proposal only.
+    assert _confirm(client, confirm_code).status_code == 200
+    db.session.refresh(second)
+    assert second.status == ProposalStatus.PENDING
+    response = client.post(
+        "/campaign/host/manage/cancel",
+        data={
+            "csrf_token": token,
+            "code": manage_code,
+            "proposal_id": str(second.id),
+            "reason": "Storm warning",
+        },
+    )
+    assert response.status_code == 200
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert first.event is not None
+    assert first.event.status == EventStatus.CANCELLED
+    assert (second.status, second.event_id) == (ProposalStatus.PENDING, None)
 
 
 def test_reject_mails_the_reason_literally(app: Flask, client: FlaskClient, smtp: SmtpSink) -> None:
