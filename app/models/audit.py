@@ -78,6 +78,9 @@ _ACTION_LABELS = {
     AuditAction.EVENT_CANCELLED: _l("Event cancelled"),
     AuditAction.EVENT_REINSTATED: _l("Event reinstated"),
     AuditAction.EVENT_DATE_CANCELLED: _l("One date of an event cancelled"),
+    AuditAction.EVENT_REVIEW_REQUESTED: _l("Event sent for review"),
+    AuditAction.EVENT_APPROVED: _l("Event approved by a reviewer"),
+    AuditAction.EVENT_SENT_BACK: _l("Event sent back to its organizer"),
     AuditAction.STATEMENT_PUBLISHED: _l("Statement published"),
     AuditAction.ACCOUNT_INVITED: _l("Organizer invited"),
     AuditAction.ACCOUNT_CREATED: _l("Account created"),
@@ -88,10 +91,13 @@ _ACTION_LABELS = {
     AuditAction.ACCOUNT_SECOND_FACTOR_ON: _l("Two-step sign-in turned on"),
     AuditAction.ACCOUNT_SECOND_FACTOR_OFF: _l("Two-step sign-in turned off"),
     AuditAction.ACCOUNT_REVIEWER_SET: _l("Reviewer permission changed"),
+    AuditAction.ACCOUNT_TRUST_SET: _l("Trust changed (publishes without review)"),
+    AuditAction.SETTINGS_CHANGED: _l("Site setting changed"),
     AuditAction.INVITATION_REVOKED: _l("Invitation revoked"),
     AuditAction.PROPOSAL_APPROVED: _l("Proposal approved"),
     AuditAction.PROPOSAL_REJECTED: _l("Proposal rejected"),
     AuditAction.PROPOSAL_CHANGES_REQUESTED: _l("Proposal sent back for changes"),
+    AuditAction.PROPOSAL_LINK_REVOKED: _l("Host's private link revoked"),
 }
 _SUBJECT_LABELS = {
     AuditSubject.EVENT: _l("Event"),
@@ -99,6 +105,7 @@ _SUBJECT_LABELS = {
     AuditSubject.ACCOUNT: _l("Account"),
     AuditSubject.INVITATION: _l("Invitation"),
     AuditSubject.PROPOSAL: _l("Proposal"),
+    AuditSubject.SETTINGS: _l("Settings"),
 }
 
 

@@ -26,12 +26,20 @@ from werkzeug.routing import IntegerConverter, Rule, UUIDConverter
 from werkzeug.wrappers import Response
 
 from app.auth.services import create_invite
+from app.clock import now_utc
 from app.extensions import db, login_manager
 from app.models import Proposal, ProposalStatus, Repeat, Role, Venue
 from app.proposals.forms import ProposedTime
 from app.proposals.services import confirm_proposal, create_proposal
 from tests.conftest import csrf_token, login, signed_in
-from tests.factories import PASSWORD, make_place, make_statement, make_user, make_venue
+from tests.factories import (
+    PASSWORD,
+    make_event,
+    make_place,
+    make_statement,
+    make_user,
+    make_venue,
+)
 from tests.proposals.helpers import form_data, hague_embassy, mailed_code
 from tests.rsvp import conftest as rsvp_fixtures
 from tests.rsvp.smtp import SmtpSink
@@ -59,8 +67,10 @@ PUBLIC_BLUEPRINTS = (
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # The RSVP tests' in-process SMTP server, for the hosts' mailed codes (as tests/proposals).
 smtp = rsvp_fixtures.smtp
-# The one part of /admin a reviewer (an organizer with User.is_reviewer) reaches.
+# The one part of /admin a reviewer (an organizer with User.is_reviewer) reaches,
+# less what only admins do there.
 REVIEW_QUEUE = "proposals.admin."
+ADMINS_ONLY_IN_QUEUE = frozenset({"proposals.admin.revoke"})
 
 
 def _rules(app: Flask, *prefixes: str) -> list[Rule]:
@@ -177,10 +187,17 @@ def test_reviewers_reach_the_review_queue_and_nothing_else_in_the_admin_area(
     refused: list[str] = []
     queue: set[str] = set()
     for rule in _rules(app, "/admin"):
-        in_queue = rule.endpoint.startswith(REVIEW_QUEUE)
-        # Each route of the queue acts on a pending proposal of its own (approving one
-        # takes it out of the queue).
-        ids = {**known, "proposal_id": _pending_proposal(venue).id} if in_queue else known
+        in_queue = (
+            rule.endpoint.startswith(REVIEW_QUEUE) and rule.endpoint not in ADMINS_ONLY_IN_QUEUE
+        )
+        # Each route of the queue acts on a pending proposal and an event waiting for review
+        # of its own (approving one takes it out of the queue).
+        ids = known
+        if in_queue:
+            waiting = make_event(venue, publish=False)
+            waiting.review_requested_at = now_utc()
+            db.session.commit()
+            ids = {**known, "proposal_id": _pending_proposal(venue).id, "event_id": waiting.id}
         for method, path in _requests(rule, ids):
             response = client.open(
                 path, method=method, data={"csrf_token": token} if method != "GET" else None
