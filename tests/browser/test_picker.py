@@ -211,3 +211,11 @@ def test_the_organizers_form_sorts_too_and_keeps_another_address_last(
     assert " km" not in options[-1]["label"]
     assert any(BERLIN in o["label"] and " km" in o["label"] for o in options)
     assert page.locator("#venue").input_value() == ""
+
+
+@pytest.mark.parametrize("context", [{"java_script_enabled": False}], indirect=True)
+def test_without_javascript_only_the_select_shows(page: Page) -> None:
+    page.goto("/campaign/host")
+    assert page.locator("#venue").is_visible()
+    for hidden in (".venue-filter", "#venue-filter", ".venue-sort", "#venue-sort-hint"):
+        assert not page.locator(hidden).is_visible(), hidden
