@@ -46,6 +46,10 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# The policy of a page with a button that asks for the visitor's position when clicked
+# (the map's "Use my location", the place pickers' "Sort by distance"); every other page
+# may not ask.
+LOCATION_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
 # Pages that show account or organizer data must not be cached anywhere.
 PRIVATE_PREFIXES = ("/auth/", "/organize/", "/admin/", "/rsvp/")
 
@@ -57,6 +61,15 @@ def allow_framing(origins: tuple[str, ...]) -> None:
     X-Frame-Options, which cannot name a site; every other page may not be framed.
     """
     g.frame_ancestors = origins
+
+
+def allow_location() -> None:
+    """Let this response's page ask the browser for the visitor's position.
+
+    Only for a page whose script asks on a click and keeps the answer in the browser or
+    rounds it before it is sent (design/security.md §1.3).
+    """
+    g.allow_location = True
 
 
 def _content_security_policy(tile_origin: str | None, ancestors: tuple[str, ...]) -> str:
@@ -200,14 +213,16 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        # A view's own value wins (the map's Permissions-Policy). Not headers.setdefault:
-        # Werkzeug's lookup of an absent header raises and catches an HTTP exception.
+        # A view's own value wins. Not headers.setdefault: Werkzeug's lookup of an absent
+        # header raises and catches an HTTP exception.
         present = {name.lower() for name, _value in headers}
         ancestors = g.get("frame_ancestors")
         for name, value in fixed:
             if name.lower() in present:
                 continue
-            if ancestors is not None and name == "Content-Security-Policy":
+            if name == "Permissions-Policy" and g.get("allow_location"):
+                value = LOCATION_PERMISSIONS_POLICY
+            elif ancestors is not None and name == "Content-Security-Policy":
                 value = _content_security_policy(app.config["TILE_ORIGIN"], ancestors)
             elif ancestors and name == "X-Frame-Options":
                 continue

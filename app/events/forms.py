@@ -40,7 +40,7 @@ from app.models.event import (
     ORGANIZED_BY_MAX,
     TITLE_MAX,
 )
-from app.venues.forms import NewVenueForm
+from app.venues.forms import Choice, NewVenueForm, venue_choice
 from app.venues.services import NewVenue
 
 OTHER_VENUE = "other"
@@ -60,17 +60,18 @@ def repeat_choices() -> list[tuple[str, str]]:
     return [(repeat.value, repeat.label) for repeat in Repeat]
 
 
-def venue_choices(venues: list[Venue]) -> list[tuple[str, str]]:
-    """Select options: missions and saved addresses, then 'another address'."""
-    choices = [("", _("Choose a place…"))]
+def venue_choices(venues: list[Venue]) -> list[Choice]:
+    """Select options: missions and saved addresses (with their positions, for sorting by
+    distance), then 'another address'."""
+    choices: list[Choice] = [("", _("Choose a place…"), {})]
     for venue in venues:
         label = f"{venue.country_code} · {venue.city} · {venue.name}"
         if venue.is_closed:
             label += " " + _("(closed)")
         if not venue.has_coordinates:
             label += " " + _("(position not verified)")
-        choices.append((str(venue.id), label))
-    choices.append((OTHER_VENUE, _("Another address (enter it below)")))
+        choices.append(venue_choice(venue, label))
+    choices.append((OTHER_VENUE, _("Another address (enter it below)"), {}))
     return choices
 
 

@@ -47,6 +47,7 @@ from app.maps.vendor import ONE_YEAR
 from app.pagecache import cached_page
 from app.venues.geo import Near
 from app.venues.queries import mission_country_codes
+from app.web import allow_location
 
 # Filters carried from /map to its markers and lists; bbox belongs to a view, page to a list.
 _NOT_CARRIED = ("bbox", "page")
@@ -221,9 +222,8 @@ def streets() -> Response:
 
 @bp.after_request
 def _allow_location(response: Response) -> Response:
-    # "Use my location" on /map asks the browser; every other page may not (app.web).
+    # "Use my location" on /map asks the browser (app.web). Here, not in the view: a page
+    # served from the cache never runs the view.
     if request.endpoint == "maps.index":
-        response.headers["Permissions-Policy"] = (
-            "geolocation=(self), camera=(), microphone=(), interest-cohort=()"
-        )
+        allow_location()
     return response

@@ -34,6 +34,7 @@ from app.models.proposal import (
     PROPOSAL_DESCRIPTION_MAX,
     REVIEW_REASON_MAX,
 )
+from app.venues.forms import Choice, venue_choice
 
 # A form older than this is refused as stale (the page can simply be reloaded).
 FORM_MAX_AGE = timedelta(days=1)
@@ -76,10 +77,11 @@ def repeat_choices() -> list[tuple[str, str]]:
     return [(Repeat.NONE.value, _("Once")), (Repeat.WEEKLY.value, Repeat.WEEKLY.label)]
 
 
-def mission_choices(venues: list[Venue]) -> list[tuple[str, str]]:
-    """Select options of the open missions, as the event form labels places."""
-    choices = [("", _("Choose a mission…"))]
-    choices += [(str(v.id), f"{v.country_code} · {v.city} · {v.name}") for v in venues]
+def mission_choices(venues: list[Venue]) -> list[Choice]:
+    """Select options of the open missions, as the event form labels places (with their
+    positions, for sorting by distance)."""
+    choices: list[Choice] = [("", _("Choose a mission…"), {})]
+    choices += [venue_choice(v, f"{v.country_code} · {v.city} · {v.name}") for v in venues]
     return choices
 
 

@@ -38,6 +38,7 @@ from app.proposals.services import (
 from app.rsvp.consent import may_mail
 from app.rsvp.queries import attendance_by_event
 from app.venues.countries import place_line
+from app.web import allow_location
 
 # The new proposal's id, for the page right after the POST's 303 (it shows possible
 # duplicates); popped there. Never a code: the code goes only to the mailbox.
@@ -80,7 +81,12 @@ def _code_of(pasted: str | None) -> str:
 )
 def host() -> Response | tuple[str, int]:
     """The proposal form; ``?venue=<id>`` preselects an open mission. 303 to the sent page,
-    422 with the form again on invalid input or when it looks sent by a robot."""
+    422 with the form again on invalid input or when it looks sent by a robot.
+
+    The page may ask for the visitor's position: its "Sort by distance" button does, on a
+    click, and sorts the missions in the browser.
+    """
+    allow_location()
     venues = open_missions()
     form = ProposalForm(venues=venues)
     if not form.is_submitted():

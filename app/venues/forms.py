@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms.validators import Length
 
 from app.forms import CleanStringField
+from app.models import Venue
 from app.models.venue import ADDRESS_MAX, CITY_MAX, COUNTRY_CODE_LENGTH, NAME_MAX, TIMEZONE_MAX
 from app.venues.coordinates import CoordinateKind, parse_coordinate
 from app.venues.countries import is_country_code
@@ -16,6 +17,24 @@ from app.venues.timezones import is_known_zone, zone_for_point
 
 # Typed text, before parsing: -DDD.DDDDDDDDDD is 15 characters.
 COORDINATE_TEXT_MAX = 20
+
+# A select option: value, label and the option's HTML attributes (WTForms 3).
+Choice = tuple[str, str, dict[str, str]]
+
+
+def venue_choice(venue: Venue, label: str) -> Choice:
+    """The option of ``venue`` in a place picker, labelled ``label``.
+
+    It carries the place's name and, when known, its position, with which
+    static/js/venue-filter.js sorts the options by distance from the visitor in the
+    browser (the visitor's position is never sent).
+    """
+    attributes = {"data-name": venue.name}
+    if venue.latitude is not None and venue.longitude is not None:
+        # Five decimals are about a metre.
+        attributes["data-lat"] = f"{venue.latitude:.5f}"
+        attributes["data-lon"] = f"{venue.longitude:.5f}"
+    return str(venue.id), label, attributes
 
 
 class NewVenueForm(FlaskForm):

@@ -29,6 +29,9 @@ def _csp(response: TestResponse) -> dict[str, list[str]]:
     return directives
 
 
+_ASKS_FOR_LOCATION = re.compile(r"^/(map|campaign/host|organize/events/(new|[0-9]+/edit))$")
+
+
 def assert_security_headers(response: TestResponse) -> None:
     """The header set of design/security.md T38 (CSP per T16)."""
     headers = response.headers
@@ -50,8 +53,11 @@ def assert_security_headers(response: TestResponse) -> None:
     assert headers.get("X-Content-Type-Options") == "nosniff", where
     assert headers.get("Referrer-Policy") == "no-referrer", where
     permissions = headers.get("Permissions-Policy", "")
-    # Only the map's "use my location" button may ask for the position, and only here.
-    location = "geolocation=(self)" if response.request.path == "/map" else "geolocation=()"
+    # Only the pages with a button that asks for the position on a click may ask: the
+    # map's "use my location" and the place pickers' "sort by distance" (a redirect to
+    # the sign-in page is not such a page).
+    asks = _ASKS_FOR_LOCATION.match(response.request.path) and response.status_code < 300
+    location = "geolocation=(self)" if asks else "geolocation=()"
     for feature in (location, "camera=()", "microphone=()"):
         assert feature in permissions, (where, feature)
     assert headers.get("X-Frame-Options") == "DENY", where

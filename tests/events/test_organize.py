@@ -12,6 +12,7 @@ from app.models import Event, Occurrence
 from tests.conftest import signed_in
 from tests.events.forms import event_form, post_event
 from tests.factories import berlin_embassy
+from tests.venues.picker import elements, picker_options
 
 
 def _only_event() -> Event:
@@ -191,3 +192,33 @@ def test_admin_can_edit_any_event(client: FlaskClient) -> None:
     url = f"/organize/events/{event.id}/edit"
     assert post_event(admin, url, event_form(venue, title="Fixed by admin")).status_code == 303
     assert _only_event().title == "Fixed by admin"
+
+
+def test_the_place_picker_carries_positions_and_may_ask_for_the_location(
+    client: FlaskClient,
+) -> None:
+    signed_in(client)
+    venue = berlin_embassy()
+    unplaced = berlin_embassy(
+        import_key="mission:unplaced", name="Unplaced", latitude=None, longitude=None
+    )
+    response = client.get("/organize/events/new")
+    assert "geolocation=(self)" in response.headers["Permissions-Policy"]
+    choose, *places, other = picker_options(response.get_data(as_text=True))
+    # "Choose a place…" first and "Another address" last, with nothing to sort by.
+    assert (choose["value"], other["value"]) == ("", "other")
+    for fixed in (choose, other):
+        assert not {"data-lat", "data-lon", "data-name"} & set(fixed)
+    by_id = {option["value"]: option for option in places}
+    assert by_id[str(venue.id)]["data-lat"] == "52.46090"
+    assert by_id[str(venue.id)]["data-lon"] == "13.29980"
+    assert by_id[str(venue.id)]["data-name"] == venue.name
+    assert by_id[str(unplaced.id)]["data-name"] == "Unplaced"
+    assert "data-lat" not in by_id[str(unplaced.id)]
+    assert elements(response.get_data(as_text=True), "button", class_="venue-sort")
+    post_event(client, "/organize/events/new", event_form(venue))
+    edit = client.get(f"/organize/events/{_only_event().id}/edit")
+    assert "geolocation=(self)" in edit.headers["Permissions-Policy"]
+    assert elements(edit.get_data(as_text=True), "button", class_="venue-sort")
+    # Other organizer pages may not ask.
+    assert "geolocation=()" in client.get("/organize/").headers["Permissions-Policy"]

@@ -32,6 +32,7 @@ from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Event
 from app.venues.queries import selectable_venues
+from app.web import allow_location
 
 # Every route here needs a signed-in account (STYLE.md rule 5).
 bp.before_request(require_account)
@@ -55,6 +56,7 @@ def index() -> str:
 
 def _render_form(form: EventForm, event: Event | None) -> tuple[str, int]:
     status = 422 if form.is_submitted() else 200
+    allow_location()  # "Sort by distance" sorts the places in the browser, on a click
     latitude, longitude = form.typed_position()
     place = form.new_venue
     panels = EVENT_FORM.render(  # the map for picking a position
