@@ -3,53 +3,31 @@ link, an admin approves, and the vigil is on /events and in /calendar.ics."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, Proposal, Venue
-from tests.browser.conftest import ADMIN_EMAIL, Site, berlin_today, next_saturday, sign_in
-from tests.rsvp.smtp import SmtpSink, free_port
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    HAGUE,
+    Site,
+    berlin_today,
+    host_link,
+    next_saturday,
+    sign_in,
+)
+from tests.rsvp.smtp import SmtpSink
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
-HAGUE = "Embassy of Iran, The Hague"
 HOST = "browser-host@example.org"
-_LINK = re.compile(r"http://\S+/campaign/host/(?:confirm|manage)#[A-Za-z0-9_-]+")
-
-
-@pytest.fixture
-def mail_server(site: Site) -> Iterator[SmtpSink]:
-    """A real SMTP server the live site mails to for this test; the form's minimum fill
-    time is lifted (a script fills it at once)."""
-    assert site.app is not None
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    saved = {key: site.app.config[key] for key in (*sink.settings, "PROPOSAL_MIN_FILL_SECONDS")}
-    site.app.config.update(sink.settings, PROPOSAL_MIN_FILL_SECONDS=0)
-    try:
-        yield sink
-    finally:
-        site.app.config.update(saved)
-        controller.stop()
-
-
-def _link(sink: SmtpSink, kind: str) -> str:
-    for received in reversed(sink.to(HOST)):
-        for link in _LINK.findall(received.body):
-            if f"/campaign/host/{kind}#" in link:
-                return str(link)
-    raise AssertionError(f"no {kind} link mailed")
 
 
 def test_propose_confirm_approve(page: Page, site: Site, mail_server: SmtpSink) -> None:
@@ -74,7 +52,7 @@ def test_propose_confirm_approve(page: Page, site: Site, mail_server: SmtpSink) 
     page.wait_for_url("**/campaign/host/sent")
     expect(page.locator("h1")).to_have_text("Check your e-mail")
 
-    page.goto(_link(mail_server, "confirm"))
+    page.goto(host_link(mail_server, HOST, "confirm"))
     # The script copied the code from the #fragment and removed it from the address.
     expect(page.locator("#code")).not_to_have_value("")
     assert "#" not in page.url
@@ -102,7 +80,7 @@ def test_propose_confirm_approve(page: Page, site: Site, mail_server: SmtpSink) 
         assert event is not None
         slug, uid = event.slug, event.uid
         db.session.remove()
-    assert "/campaign/host/manage#" in _link(mail_server, "manage")
+    assert "/campaign/host/manage#" in host_link(mail_server, HOST, "manage")
 
     page.goto("/events")
     expect(page.locator(f"a[href$='/events/{slug}']").first).to_be_visible()
