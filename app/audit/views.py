@@ -15,15 +15,19 @@ from app.audit import bp
 from app.audit.export import actor_label, audit_csv
 from app.audit.forms import COMMAND_LINE, AuditFilterForm
 from app.audit.queries import PER_PAGE, AuditFilters, actor_choices, export_entries, filtered
-from app.extensions import db, login_manager
+from app.extensions import db
 from app.models import AuditAction, AuditSubject
 
 
 @bp.before_request
 def _require_admin() -> Response | None:
-    """Anonymous → sign-in page (with next); signed in but not an active admin → 404."""
-    if not current_user.is_authenticated:
-        response: Response = login_manager.unauthorized()
+    """Anonymous → sign-in page (with next); an admin without the second factor it must
+    have → its enrolment page; signed in but not an active admin → 404."""
+    # Imported here: the account services record into this package's log (a cycle).
+    from app.auth.guards import require_account
+
+    response = require_account()
+    if response is not None:
         return response
     if not (current_user.is_admin and current_user.is_active):
         abort(404)

@@ -14,8 +14,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.admin.services import set_trusted
+from app.auth.guards import require_account
 from app.events.review import approve_event, events_awaiting_review, send_back
-from app.extensions import db, login_manager
+from app.extensions import db
 from app.forms import EmptyForm
 from app.models import Event, Proposal, User
 from app.proposals import mails
@@ -40,9 +41,10 @@ bp = Blueprint("admin", __name__, url_prefix="/admin/proposals")
 
 @bp.before_request
 def _require_reviewer() -> Response | None:
-    """Anonymous → sign-in page (with next); signed in but no active reviewer or admin → 404."""
-    if not current_user.is_authenticated:
-        response: Response = login_manager.unauthorized()
+    """Anonymous → sign-in page (with next); an account without the second factor it must
+    have → its enrolment page; signed in but no active reviewer or admin → 404."""
+    response = require_account()
+    if response is not None:
         return response
     if not current_user.may_review:
         abort(404)

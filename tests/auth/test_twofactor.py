@@ -187,6 +187,34 @@ def test_admin_without_second_factor_can_only_enrol(client: FlaskClient) -> None
 
 
 @pytest.mark.parametrize("app_overrides", [ON])
+@pytest.mark.parametrize(
+    ("overrides", "paths"),
+    [
+        ({"is_reviewer": True}, ("/admin/proposals",)),
+        ({"role": Role.ADMIN}, ("/admin/proposals", "/admin/audit/")),
+    ],
+    ids=["reviewer", "admin"],
+)
+def test_the_review_queue_and_audit_log_also_wait_for_enrolment(
+    client: FlaskClient, overrides: dict[str, Any], paths: tuple[str, ...]
+) -> None:
+    """Every page behind the sign-in, not only /organize and /admin/organizers: a
+    password alone must not open the review queue (approve, reject) or the audit log."""
+    signed_in(client, **overrides)
+    token = csrf_token(client, ENROL)
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["Location"] == ENROL
+    response = client.post("/admin/proposals/1/approve", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == ENROL
+    _enrol(client)
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("app_overrides", [ON])
 def test_organizers_need_not_enrol(client: FlaskClient) -> None:
     signed_in(client)
     assert client.get("/organize/").status_code == 200

@@ -27,8 +27,9 @@ import os
 import re
 import struct
 import threading
+import time as timer
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,7 +38,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import pyotp
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask, Response, got_request_exception
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -51,6 +54,7 @@ from app.extensions import db
 from app.models import Event, EventKind, Role, User, Venue
 from tests.conftest import _upgrade, make_app
 from tests.factories import make_event, make_series
+from tests.rsvp.smtp import SmtpSink, free_port
 
 try:
     from playwright.sync_api import Error as PlaywrightError
@@ -89,6 +93,7 @@ LAUNCH_ARGS = [
 LOOPBACK = "127.0.0.1"
 BERLIN = "Embassy of Iran, Berlin"
 BERLIN_ZONE = ZoneInfo("Europe/Berlin")
+HAGUE = "Embassy of Iran, The Hague"  # a bundled mission without seeded events
 ADMIN_EMAIL = "admin@example.org"
 ORGANIZER_EMAIL = "organizer@example.org"
 PASSWORD = "correct horse battery staple"
@@ -518,15 +523,11 @@ def _watch(page: Page, log: BrowserLog) -> None:
     page.on("response", on_response)
 
 
-@pytest.fixture
-def context(
-    browser: Browser, site: Site, browser_log: BrowserLog, request: pytest.FixtureRequest
-) -> Iterator[BrowserContext]:
-    """A fresh browser profile that cannot reach anything but the local server.
-
-    Indirect parameters are more options of the profile, e.g.
-    ``{"java_script_enabled": False}``.
-    """
+def _guarded_context(
+    browser: Browser, site: Site, browser_log: BrowserLog, **overrides: Any
+) -> BrowserContext:
+    """A fresh profile whose requests to other hosts are aborted and recorded in
+    ``browser_log``, as are its pages' console errors, dialogs and CSP violations."""
 
     def route(route: Route, request: Request) -> None:
         if urlsplit(request.url).hostname == LOOPBACK:
@@ -542,7 +543,7 @@ def context(
         "timezone_id": "Pacific/Auckland",
         "viewport": {"width": 1280, "height": 800},
     }
-    context = browser.new_context(**{**options, **getattr(request, "param", {})})
+    context = browser.new_context(**{**options, **overrides})
     # Everything here is local and small: fail in seconds, not after 30.
     context.set_default_timeout(10_000)
     context.route("**/*", route)
@@ -551,15 +552,50 @@ def context(
     )
     context.add_init_script(CSP_LISTENER)
     context.on("page", lambda page: _watch(page, browser_log))
-    errors_before = len(site.server_errors)
-    yield context
+    return context
+
+
+def _close(context: BrowserContext) -> None:
     for page in context.pages:
         # A round trip delivers events the page has queued (CSP reports, console).
         with contextlib.suppress(PlaywrightError):  # e.g. a page left on an error page
             page.evaluate("0")
     context.close()
+
+
+@pytest.fixture
+def context(
+    browser: Browser, site: Site, browser_log: BrowserLog, request: pytest.FixtureRequest
+) -> Iterator[BrowserContext]:
+    """A fresh browser profile that cannot reach anything but the local server.
+
+    Indirect parameters are more options of the profile, e.g.
+    ``{"java_script_enabled": False}``.
+    """
+    context = _guarded_context(browser, site, browser_log, **getattr(request, "param", {}))
+    errors_before = len(site.server_errors)
+    yield context
+    _close(context)
     browser_log.server_errors.extend(site.server_errors[errors_before:])
     browser_log.assert_clean("after the test")
+
+
+@pytest.fixture
+def new_context(
+    context: BrowserContext, browser: Browser, site: Site, browser_log: BrowserLog
+) -> Iterator[Callable[[], BrowserContext]]:
+    """Opens more profiles for one test (another person, or a browser without the
+    cookies of the first), guarded and recorded like ``context``, whose checks after
+    the test cover them too: they close first."""
+    opened: list[BrowserContext] = []
+
+    def open_one() -> BrowserContext:
+        opened.append(_guarded_context(browser, site, browser_log))
+        return opened[-1]
+
+    yield open_one
+    for one in opened:
+        _close(one)
 
 
 @pytest.fixture
@@ -578,3 +614,50 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.locator("#password").fill(password)
     page.locator("main form [type=submit]").click()
     page.wait_for_url("**/organize/")
+
+
+def sign_in_with_code(page: Page, email: str, key: str, password: str = PASSWORD) -> None:
+    """Sign in with the password, then a code of the authenticator whose base32 ``key``
+    the account set up; ends on the organizer's page.
+
+    The code is the next time step's: the server accepts one step of drift, and the
+    current step's code may have been used already (by the enrolment), as each is
+    accepted once.
+    """
+    page.goto("/auth/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url("**/auth/login/code")
+    page.locator("#code").fill(pyotp.TOTP(key).at(timer.time() + 30))
+    page.locator("main form [type=submit]").click()
+    page.wait_for_url("**/organize/")
+
+
+@pytest.fixture
+def mail_server(site: Site) -> Iterator[SmtpSink]:
+    """A real SMTP server the live site mails to for this test; the proposal form's minimum
+    fill time is lifted (a script fills it at once)."""
+    assert site.app is not None
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname=LOOPBACK, port=sink.port)
+    controller.start()
+    saved = {key: site.app.config[key] for key in (*sink.settings, "PROPOSAL_MIN_FILL_SECONDS")}
+    site.app.config.update(sink.settings, PROPOSAL_MIN_FILL_SECONDS=0)
+    try:
+        yield sink
+    finally:
+        site.app.config.update(saved)
+        controller.stop()
+
+
+_HOST_LINK = re.compile(r"http://\S+/campaign/host/(?:confirm|manage)#[A-Za-z0-9_-]+")
+
+
+def host_link(sink: SmtpSink, address: str, kind: str) -> str:
+    """The last ``confirm`` or ``manage`` link of a vigil's host mailed to ``address``."""
+    for received in reversed(sink.to(address)):
+        for link in _HOST_LINK.findall(received.body):
+            if f"/campaign/host/{kind}#" in link:
+                return str(link)
+    raise AssertionError(f"no {kind} link mailed to the host")

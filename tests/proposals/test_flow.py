@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -283,6 +284,17 @@ def test_a_code_of_another_kind_or_host_gets_nothing_anywhere(
     assert first.event is not None
     assert first.event.status == EventStatus.CANCELLED
     assert (second.status, second.event_id) == (ProposalStatus.PENDING, None)
+
+
+def test_the_hosts_page_names_each_element_once(
+    app: Flask, client: FlaskClient, smtp: SmtpSink
+) -> None:
+    """Two forms (change, cancel) on one page: ids must stay unique, or labels and
+    scripts reach the wrong field and the page is not valid HTML."""
+    _proposal, code = _approved(client, smtp)
+    ids = re.findall(r'\sid="([^"]+)"', _manage(client, code).get_data(as_text=True))
+    assert ids
+    assert sorted({name for name in ids if ids.count(name) > 1}) == []
 
 
 def test_reject_mails_the_reason_literally(app: Flask, client: FlaskClient, smtp: SmtpSink) -> None:
