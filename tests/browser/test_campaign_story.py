@@ -105,8 +105,8 @@ def _hague_id(site: Site) -> int:
 
 
 def _call_off_vigils_at_the_hague(site: Site) -> None:
-    """Cancel planned vigils another test published there (test_proposals.py, when it
-    runs first): /campaign offers only missions still without one."""
+    """Cancel planned vigils another browser test published there, when it ran first (the
+    suite shares one server): /campaign offers only missions still without one."""
     assert site.app is not None
     with site.app.app_context():
         planned = db.session.scalars(
