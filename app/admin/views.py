@@ -23,6 +23,7 @@ from app.admin.services import (
     set_reviewer,
     set_trusted,
 )
+from app.audit import bp as audit_bp
 from app.auth.forms import InviteForm
 from app.auth.guards import require_account
 from app.auth.services import (
@@ -50,7 +51,7 @@ from app.urls import absolute_url
 
 
 @bp.before_request
-def _require_admin() -> Response | None:
+def require_admin() -> Response | None:
     """Anonymous → sign-in page (with next); an admin without the second factor it must
     have → its enrolment page; signed in but not an active admin → 404."""
     response = require_account()
@@ -59,6 +60,11 @@ def _require_admin() -> Response | None:
     if not (current_user.is_admin and current_user.is_active):
         abort(404)
     return None
+
+
+# The audit log's page belongs to the admin area and has its guard. The guard is set from
+# here because the account services write to the log: app.audit cannot import app.auth.
+audit_bp.before_request(require_admin)
 
 
 def _admin() -> User:

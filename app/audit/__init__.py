@@ -3,7 +3,8 @@
 Features record through ``record`` in their own transaction. Events do not know this
 package (dependencies run one way, STYLE.md "Layout"): the app factory hands ``init_app``
 the events' ``event_changed_by`` signal, and the receiver records from it. The admins
-read the log at /admin/audit (``bp``, guarded by ``require_admin``).
+read the log at /admin/audit (``bp``, guarded by the admin area's ``require_admin``, set by
+app.admin.views).
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 """/admin/audit: the log for admins, newest first, filtered, paginated, as CSV.
 
-Guarded like the admin area (STYLE.md rule 5): anonymous visitors go to the sign-in
-page, signed-in accounts that are not active admins get a 404.
+Guarded by the admin area's ``require_admin`` (set by app.admin.views; STYLE.md rule 5):
+anonymous visitors go to the sign-in page, signed-in accounts that are not active admins
+get a 404.
 """
 
 from __future__ import annotations
 
 from flask import Response as FlaskResponse
-from flask import abort, render_template, request
-from flask_login import current_user
-from werkzeug.wrappers import Response
+from flask import render_template, request
 
 from app.audit import bp
 from app.audit.export import actor_label, audit_csv
@@ -17,21 +16,6 @@ from app.audit.forms import COMMAND_LINE, AuditFilterForm
 from app.audit.queries import PER_PAGE, AuditFilters, actor_choices, export_entries, filtered
 from app.extensions import db
 from app.models import AuditAction, AuditSubject
-
-
-@bp.before_request
-def _require_admin() -> Response | None:
-    """Anonymous → sign-in page (with next); an admin without the second factor it must
-    have → its enrolment page; signed in but not an active admin → 404."""
-    # Imported here: the account services record into this package's log (a cycle).
-    from app.auth.guards import require_account
-
-    response = require_account()
-    if response is not None:
-        return response
-    if not (current_user.is_admin and current_user.is_active):
-        abort(404)
-    return None
 
 
 def _filters(form: AuditFilterForm) -> AuditFilters:
