@@ -49,9 +49,12 @@ from app import clock
 from app.auth.services import create_user
 from app.campaign.cli import DEFAULT_STATEMENT_PATH
 from app.campaign.services import parse_statement_file
+from app.events.review import request_review
 from app.events.services import cancel_event
 from app.extensions import db
-from app.models import Event, EventKind, Role, User, Venue
+from app.models import Event, EventKind, Repeat, Role, User, Venue
+from app.proposals.forms import ProposedTime
+from app.proposals.services import confirm_proposal, create_proposal, request_changes
 from tests.conftest import _upgrade, make_app
 from tests.factories import make_event, make_series
 from tests.rsvp.smtp import SmtpSink, free_port
@@ -237,6 +240,26 @@ def _seed_map_events(organizer: User, day: date) -> dict[str, tuple[int, str]]:
     return places
 
 
+def _seed_review_queue(admin: User, organizer: User, venue: Venue, day: date) -> None:
+    """Every part of the review queue filled: an organizer's event waiting for review, and a
+    host asked for changes (so a private link an admin can revoke). Nothing public."""
+    waiting_id, _ = _seed_event(organizer, venue, "Waiting for a reviewer", day, publish=False)
+    waiting = db.session.get(Event, waiting_id)
+    assert waiting is not None
+    request_review(waiting, editor=organizer)
+    start = datetime.combine(day, time(12, 0))
+    times = ProposedTime(venue.timezone, start, start + timedelta(hours=1), Repeat.NONE, None)
+    proposal, code = create_proposal(
+        venue=venue,
+        times=times,
+        description="Seeded for the page checks.",
+        host_name="Seeded host",
+        host_email="seeded-host@example.org",
+    )
+    assert confirm_proposal(code) is proposal
+    request_changes(proposal, reviewer=admin, reason="Please start a little later.")
+
+
 def _seed(
     app: Flask,
 ) -> tuple[str, dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
@@ -246,7 +269,9 @@ def _seed(
         result = runner.invoke(args=command)
         assert result.exit_code == 0, result.output
     with app.app_context():
-        create_user(email=ADMIN_EMAIL, display_name="Admin", password=PASSWORD, role=Role.ADMIN)
+        admin = create_user(
+            email=ADMIN_EMAIL, display_name="Admin", password=PASSWORD, role=Role.ADMIN
+        )
         organizer = create_user(email=ORGANIZER_EMAIL, display_name="Organizer", password=PASSWORD)
         venue = db.session.scalars(select(Venue).where(Venue.name == BERLIN)).one()
         day = berlin_today() + timedelta(days=3)
@@ -255,6 +280,7 @@ def _seed(
         )
         hostile = {title: _seed_event(organizer, venue, title, day) for title in HOSTILE_TITLES}
         places = _seed_map_events(organizer, day)
+        _seed_review_queue(admin, organizer, venue, day)
         db.session.commit()
         db.session.remove()
     return sample_slug, hostile, places

@@ -316,7 +316,7 @@ def test_a_supporter_hosts_a_vigil_from_proposal_to_calendar(
     sign_in_with_code(reviewer, reviewer_email, key)
 
     article = _queued(reviewer, proposed)
-    assert article.locator("h2").inner_text() == f"NL · The Hague · {HAGUE}"
+    assert article.get_by_role("heading").inner_text() == f"NL · The Hague · {HAGUE}"
     assert article.locator(".host-email").inner_text() == "s***@example.org"
     assert article.locator(".description").inner_text() == proposed.description
     assert "15:00–17:00" in article.inner_text()
