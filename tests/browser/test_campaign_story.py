@@ -376,6 +376,28 @@ def test_a_supporter_hosts_a_vigil_from_proposal_to_calendar(
     assert browser_log.outside_requests == []
 
 
+def _proposed_and_reviewed(
+    page: Page,
+    reviewer_context: BrowserContext,
+    site: Site,
+    campaign: SmtpSink,
+    proposed: Proposed,
+    action: str,
+    reason: str,
+) -> Page:
+    """The supporter proposes and confirms in ``page``; a new reviewer, with two-step
+    sign-in, answers with ``action`` and ``reason`` in their own browser, which is returned.
+    The proposal has left the queue."""
+    reviewer_email, key = _new_reviewer(site, action.split()[0].lower(), enrolled=True)
+    assert key is not None
+    _propose_at_the_hague(page, site, campaign, proposed)
+    reviewer = reviewer_context.new_page()
+    sign_in_with_code(reviewer, reviewer_email, key)
+    _review(_queued(reviewer, proposed), action, reason)
+    assert reviewer.locator("article.proposal").filter(has_text=proposed.nickname).count() == 0
+    return reviewer
+
+
 def test_a_rejected_proposal_tells_the_host_why_and_publishes_nothing(
     page: Page,
     new_context: Callable[[], BrowserContext],
@@ -391,18 +413,13 @@ def test_a_rejected_proposal_tells_the_host_why_and_publishes_nothing(
         nickname="Rejected host",
         email="story-rejected@example.org",
     )
-    reviewer_email, key = _new_reviewer(site, "reject", enrolled=True)
-    assert key is not None
-    _propose_at_the_hague(page, site, campaign, proposed)
-
-    reviewer = new_context().new_page()
-    sign_in_with_code(reviewer, reviewer_email, key)
-    _review(_queued(reviewer, proposed), "Reject", HOSTILE_REASON)
+    reviewer = _proposed_and_reviewed(
+        page, new_context(), site, campaign, proposed, "Reject", HOSTILE_REASON
+    )
     assert (
         reviewer.locator(".flashes").inner_text()
         == "The proposal is rejected and its host was told why."
     )
-    assert reviewer.locator("article.proposal").filter(has_text=proposed.nickname).count() == 0
 
     mail = campaign.to(proposed.email)[-1]
     assert mail.message["Subject"] == "Your proposal for a vigil was not accepted"
@@ -440,15 +457,10 @@ def test_asked_for_changes_the_host_edits_and_the_reviewer_approves(
         nickname="Host asked to change",
         email="story-changes@example.org",
     )
-    reviewer_email, key = _new_reviewer(site, "changes", enrolled=True)
-    assert key is not None
-    _propose_at_the_hague(page, site, campaign, proposed)
-
-    reviewer = new_context().new_page()
-    sign_in_with_code(reviewer, reviewer_email, key)
-    _review(_queued(reviewer, proposed), "Ask for changes", CHANGES_REASON)
+    reviewer = _proposed_and_reviewed(
+        page, new_context(), site, campaign, proposed, "Ask for changes", CHANGES_REASON
+    )
     assert reviewer.locator(".flashes").inner_text() == "The host was asked for changes."
-    assert reviewer.locator("article.proposal").filter(has_text=proposed.nickname).count() == 0
 
     mail = campaign.to(proposed.email)[-1]
     assert mail.message["Subject"] == "Your proposal for a vigil: the reviewers ask for changes"
