@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from icalendar import Calendar
 from sqlalchemy import select
 
 from app import clock
@@ -159,3 +161,45 @@ def test_purge_deletes_addresses_a_day_after_the_vigil(
     assert result.exit_code == 0, result.output
     assert "Deleted 1 hosts' e-mail addresses and 0 proposals" in result.output
     assert email_of(proposal_id) is None
+
+
+def test_hostile_text_stays_literal_once_published(
+    app: Flask, client: FlaskClient, smtp: SmtpSink
+) -> None:
+    """After approval the host's name and description reach the event page, the calendar
+    feed, RSS and Atom and the host's mail: as text every time, never as live markup."""
+    proposal = _pending(
+        client, smtp, host_name=HOSTILE_NAME, description=HOSTILE_TEXT, email="hannah@example.org"
+    )
+    admin = client.application.test_client()
+    signed_in(admin, role=Role.ADMIN)
+    token = csrf_token(admin, "/admin/proposals")
+    assert (
+        admin.post(f"/admin/proposals/{proposal.id}/approve", data={"csrf_token": token})
+    ).status_code == 303
+    db.session.expire_all()
+    event = db.session.get(Proposal, proposal.id).event  # type: ignore[union-attr]
+    assert event is not None
+
+    visitor = client.application.test_client()
+    page = visitor.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert HOSTILE_NAME not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;" in page
+
+    feed = Calendar.from_ical(visitor.get("/calendar.ics").get_data())
+    [vevent] = [c for c in feed.walk("VEVENT") if str(c["UID"]) == event.uid]
+    assert HOSTILE_TEXT.replace("\n", "") in str(vevent["DESCRIPTION"]).replace("\n", "")
+
+    # Atom's summary is text: the name as typed. RSS descriptions are read as HTML: escaped.
+    atom = ElementTree.fromstring(visitor.get("/events.atom").get_data())  # noqa: S314 (ours)
+    assert HOSTILE_NAME in "".join(atom.itertext())
+    rss = ElementTree.fromstring(visitor.get("/events.rss").get_data())  # noqa: S314 (ours)
+    [description] = [item.findtext("description") or "" for item in rss.iter("item")]
+    assert "&lt;script&gt;" in description
+    assert "<script" not in description
+
+    approved = smtp.to("hannah@example.org")[-1].body.replace("\r\n", "\n")
+    assert "/campaign/host/manage#" in approved
+    assert "&lt;" not in approved
+    assert "&amp;" not in approved
