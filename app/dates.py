@@ -58,6 +58,14 @@ def native_digits(text: str, language: str | None = None) -> str:
     return text.translate(table) if table else text
 
 
+def page_digits(text: str) -> str:
+    """A sentence made in Python (a flash: "3 people were notified") in the page's digits;
+    markup is left as it is, so digits in its links stay Latin."""
+    if isinstance(text, Markup):
+        return text
+    return native_digits(str(text))
+
+
 def jalali_date(day: date) -> str:
     """``day`` in the Solar Hijri calendar, in Persian: "۱۴ آذر ۱۴۰۵"."""
     jday = jdatetime.date.fromgregorian(date=day)

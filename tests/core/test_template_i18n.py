@@ -7,6 +7,8 @@ from flask import Flask, render_template_string
 from flask_babel import force_locale
 from markupsafe import Markup
 
+from app.dates import page_digits
+
 TEMPLATE = (
     "{{ ngettext('%(num)d event found', '%(num)d events found', n) }}|"
     "{{ _('Show events within %(km)d km', km=1250) }}|"
@@ -38,3 +40,12 @@ def test_counts_are_written_in_the_pages_digits(
     assert LINK in note
     # A value that is text is escaped, as before: never markup, and its digits are its own.
     assert "&lt;b&gt;12&lt;/b&gt;" in escaped
+
+
+def test_sentences_made_in_python_get_the_pages_digits_but_markup_stays(app: Flask) -> None:
+    with app.test_request_context(), force_locale("fa"):
+        assert page_digits("3 people were notified") == "۳ people were notified"
+        link = Markup('<a href="/events/12">1</a>')
+        assert page_digits(link) == link
+    with app.test_request_context(), force_locale("de"):
+        assert page_digits("3 Personen") == "3 Personen"

@@ -196,6 +196,17 @@ def test_cancel_and_cancel_one_date_say_how_many_were_notified(client: FlaskClie
     assert "The date is cancelled. The event page says so. 1 person was notified" in page
 
 
+def test_the_count_in_a_flash_is_in_the_pages_digits(client: FlaskClient) -> None:
+    organizer = signed_in(client)
+    event = make_event(organizer=organizer)
+    _with_addresses(event, 2)
+    client.set_cookie("lang", "fa")
+    response = post_event(client, f"/organize/events/{event.id}/cancel", {"reason": "Rain"})
+    flash = _flash(_landing(client, response))
+    assert "۲" in flash
+    assert "2" not in flash
+
+
 # --- reinstating ----------------------------------------------------------------------------
 
 
