@@ -3,7 +3,6 @@ which time zone its times are, where it is."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -75,37 +74,6 @@ def zone_labels(instants: Sequence[datetime], zone: str, locale: str) -> list[Zo
         if not labels or labels[-1].offset != label.offset:
             labels.append(label)
     return labels
-
-
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def address_line(venue: Venue, country: str) -> list[str]:
-    """The parts of the venue's address, city and ``country`` name, each said once.
-
-    Addresses from the mission list and from organizers often end with the city
-    ("Podbielskiallee 65–67, Berlin") or repeat a region that has the city's name
-    ("Berlin, Berlin"): a part equal to an earlier one, or to the venue's name, is
-    dropped, and so is the city when the address already names it ("75116 Paris").
-    """
-    seen = {_key(venue.name)}
-    parts: list[str] = []
-
-    def add(part: str) -> None:
-        part = part.strip()
-        if part and _key(part) not in seen:
-            seen.add(_key(part))
-            parts.append(part)
-
-    for part in venue.address.split(","):
-        add(part)
-    city = _key(venue.city)
-    named = re.compile(r"(?<!\w)" + re.escape(city) + r"(?!\w)") if city else None
-    if named is None or not any(named.search(_key(part)) for part in parts):
-        add(venue.city)
-    add(country)
-    return parts
 
 
 def coordinates_text(venue: Venue) -> str | None:

@@ -11,7 +11,6 @@ from app.events.cards import repeat_line
 from app.events.filters import FilterForm, read_page_filters, wider_radius_km
 from app.events.panels import EVENT_PAGE, LIST_PAGE, EventPage, ListPage
 from app.events.public import (
-    address_line,
     coordinates_text,
     geo_uri,
     organized_by,
@@ -30,7 +29,7 @@ from app.events.queries import (
 from app.markdown import render_markdown
 from app.pagecache import cached_live_page, cached_page
 from app.urls import absolute_url
-from app.venues.countries import country_name, place_line
+from app.venues.countries import address_line, country_name, place_line
 from app.venues.queries import mission_country_codes
 
 # Event cards (templates/_macros/events.html) are on pages of several features.

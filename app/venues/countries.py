@@ -82,7 +82,39 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
     return list(_choices(locale))
 
 
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def address_line(venue: Venue, country: str) -> list[str]:
+    """The parts of the venue's address, city and ``country`` name, each said once.
+
+    Addresses from the mission list and from organizers often end with the city
+    ("Podbielskiallee 65–67, Berlin") or repeat a region that has the city's name
+    ("Berlin, Berlin"): a part equal to an earlier one, or to the venue's name, is
+    dropped, and so is the city when the address already names it ("75116 Paris").
+    """
+    seen = {_key(venue.name)}
+    parts: list[str] = []
+
+    def add(part: str) -> None:
+        part = part.strip()
+        if part and _key(part) not in seen:
+            seen.add(_key(part))
+            parts.append(part)
+
+    for part in venue.address.split(","):
+        add(part)
+    city = _key(venue.city)
+    named = re.compile(r"(?<!\w)" + re.escape(city) + r"(?!\w)") if city else None
+    if named is None or not any(named.search(_key(part)) for part in parts):
+        add(venue.city)
+    add(country)
+    return parts
+
+
 def place_line(venue: Venue, locale: str) -> str:
-    """ "Name, address, city, Country" of ``venue``, the country named in ``locale``."""
-    parts = (venue.name, venue.address, venue.city, country_name(venue.country_code, locale))
+    """ "Name, address, city, Country" of ``venue``, each part once (``address_line``), the
+    country named in ``locale``: feeds' LOCATION, mails, posters and previews."""
+    parts = (venue.name, *address_line(venue, country_name(venue.country_code, locale)))
     return ", ".join(part for part in parts if part)

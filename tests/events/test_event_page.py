@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 from flask.testing import FlaskClient
 
-from app.events.public import address_line
 from app.models import Event, Venue
+from app.venues.countries import address_line
 from tests.conftest import signed_in
 from tests.factories import berlin_embassy, make_event, make_place, make_series, unplaced
 from tests.rsvp.pages import post_rsvp

@@ -72,7 +72,7 @@ def test_the_image_says_what_the_sheet_says(app: Flask, client: FlaskClient, eve
         found = sheet(db.session.get(Event, event.id))  # type: ignore[arg-type]
     assert found.title == "Vigil"
     assert found.when == ["Saturday, December 5, 2026, 15:00–17:00 CET"]
-    assert found.place == "Parc, Parc, Paris, Paris, France"
+    assert found.place == "Parc, Paris, France"  # each part once
     assert found.site_name == "Vigil"
     assert body == share_png(found)
     # Another title draws another image.
