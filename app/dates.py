@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime  # type: ignore[import-untyped]  # ships no types
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_timezone_location
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -56,6 +56,12 @@ def native_digits(text: str, language: str | None = None) -> str:
     """
     table = _digit_table(language or str(get_locale()))
     return text.translate(table) if table else text
+
+
+def zone_place(zone: str) -> str:
+    """The venue zone named for people, in the page language: "Germany (Berlin) Time" for
+    Europe/Berlin (CLDR via Babel), whatever the season; the times beside it carry the offset."""
+    return str(get_timezone_location(ZoneInfo(zone), locale=str(get_locale())))
 
 
 def page_digits(text: str) -> str:

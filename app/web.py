@@ -21,7 +21,7 @@ from app.config import LANGUAGES, RTL_LANGUAGES
 # them from here.
 from app.dates import format_calendar_date as format_calendar_date
 from app.dates import format_day as format_day
-from app.dates import format_day_time, page_digits, when_html
+from app.dates import format_day_time, page_digits, when_html, zone_place
 from app.dates import format_distance as format_distance
 from app.dates import format_when as format_when
 from app.dates import local_datetime as local_datetime
@@ -155,6 +155,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["calendar_date"] = format_calendar_date
     app.jinja_env.filters["bdi"] = isolate
     app.jinja_env.filters["page_digits"] = page_digits
+    app.jinja_env.filters["zone_place"] = zone_place
     app.jinja_env.globals.update(
         text_direction=text_direction,
         get_locale=get_locale,

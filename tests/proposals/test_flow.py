@@ -58,6 +58,9 @@ def test_propose_confirm_approve_publishes_the_vigil(
 
     (mail,) = smtp.to(HOST_EMAIL)
     assert mail.message["Subject"] == "Please confirm your proposal for a vigil"
+    # The zone named for people, not by its database id.
+    assert "Local time at the place: Netherlands Time." in mail.body
+    assert "Europe/Amsterdam" not in mail.body
     code = mailed_code(smtp, "confirm")
     assert code not in (proposal.confirm_hash or "")
     # Not in the queue before the confirmation.

@@ -112,7 +112,7 @@ def test_time_change_mails_each_address_once(client: FlaskClient, smtp: SmtpSink
         assert "Vigil for the prisoners" in item.body
         # The new time in the venue's local time with its zone, the place, the page.
         assert "Saturday, December 5, 2026, 16:00–18:00 CET" in item.body
-        assert "Europe/Berlin" in item.body
+        assert "Local time at the place: Germany (Berlin) Time." in item.body
         assert "Podbielskiallee 65–67, Berlin" in item.body
         assert f"http://localhost/events/{event.slug}" in item.body
     assert _outbox() == []  # sent messages are deleted: they hold an address
@@ -196,6 +196,10 @@ def test_persian_notice_has_persian_subject_and_body(
     assert "لغو شد" in item.body
     assert "دسامبر" in item.body  # the date, formatted by Babel in Persian
     assert "Hello" not in item.body
+    # The zone named in the reader's language, not by its database id.
+    assert "وقت آلمان (برلین)" in item.body
+    assert "Germany (Berlin) Time" in by_address["english@example.org"].body
+    assert "Europe/Berlin" not in item.body
 
 
 # --- failures and retries --------------------------------------------------------------
