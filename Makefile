@@ -191,9 +191,17 @@ ical-check-deps:
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2; \
 	fi
 
-# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it). With
+# PostgreSQL to follow, the SQLite pass spreads the tests without a browser over every CPU
+# and leaves Redis to the PostgreSQL pass (parallel workers would share its database);
+# the browser tests, one live server, run on their own.
 test: $(VENV)/.installed-dev translations lint browser java ical-check-deps
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== SQLite, every CPU (Redis: in the PostgreSQL pass)"; \
+	  env -u TEST_DATABASE_URL -u TEST_REDIS_URL $(BIN)/pytest -q -n auto -m "not browser" && \
+	  echo "== the browser tests, on SQLite" && \
+	  env -u TEST_DATABASE_URL $(BIN)/pytest -m browser tests/browser; \
+	else env -u TEST_DATABASE_URL $(BIN)/pytest; fi
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL (less the browser and checker self-tests, which use no database)"; \
 	  $(BIN)/pytest --ignore=tests/browser --ignore=tests/feeds/test_ical_check_tool.py; fi
