@@ -104,6 +104,26 @@ def local_time_message(exc: LocalTimeError, day: str | None = None) -> str:
     return message
 
 
+def local_time_fields() -> tuple[DateTimeLocalField, DateTimeLocalField, SelectField, DateField]:
+    """Start, end, repeat and last date of a series in the place's wall time, declared where
+    called (so in that form's order): the event form's and the host's proposal form's."""
+    local = _l("Local time at the place.")
+    return (
+        DateTimeLocalField(
+            _l("Starts"), format=DATETIME_FORMAT, validators=[InputRequired()], description=local
+        ),
+        DateTimeLocalField(
+            _l("Ends"), format=DATETIME_FORMAT, validators=[InputRequired()], description=local
+        ),
+        SelectField(_l("Repeats"), choices=[], validators=[InputRequired()]),
+        DateField(
+            _l("Repeat until"),
+            validators=[Optional()],
+            description=_l("Last date of the series (at most a year after the first)."),
+        ),
+    )
+
+
 def clock_problems(starts: datetime, ends: datetime, zone: ZoneInfo) -> dict[str, str]:
     """A start or end that falls in a clock change at the place (design/security.md T40)."""
     for name, wall in (("starts_at", starts), ("ends_at", ends)):
@@ -203,24 +223,7 @@ class EventForm(FlaskForm):
     )
     # "Another address": posted as venue_name, venue_address … (see new_venue).
     other_address = FormField(NewVenueForm, name="venue", separator="_")
-    starts_at = DateTimeLocalField(
-        _l("Starts"),
-        format=DATETIME_FORMAT,
-        validators=[InputRequired()],
-        description=_l("Local time at the place."),
-    )
-    ends_at = DateTimeLocalField(
-        _l("Ends"),
-        format=DATETIME_FORMAT,
-        validators=[InputRequired()],
-        description=_l("Local time at the place."),
-    )
-    repeat = SelectField(_l("Repeats"), choices=[], validators=[InputRequired()])
-    repeat_until = DateField(
-        _l("Repeat until"),
-        validators=[Optional()],
-        description=_l("Last date of the series (at most a year after the first)."),
-    )
+    starts_at, ends_at, repeat, repeat_until = local_time_fields()
     skip_dates = CleanTextAreaField(
         _l("Skip these dates"),
         validators=[Length(max=4000)],

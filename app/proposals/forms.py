@@ -24,7 +24,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.clock import now_utc
-from app.events.forms import DATETIME_FORMAT, series_problems, set_errors, time_problems
+from app.events.forms import (
+    DATETIME_FORMAT,
+    local_time_fields,
+    series_problems,
+    set_errors,
+    time_problems,
+)
 from app.forms import CleanStringField, CleanTextAreaField
 from app.mail import is_valid_address
 from app.models import Repeat, Venue
@@ -121,24 +127,7 @@ class ProposalForm(_TimesMixin, FlaskForm):
         validators=[InputRequired()],
         description=_l("Type a country code or city to jump through the list."),
     )
-    starts_at = DateTimeLocalField(
-        _l("Starts"),
-        format=DATETIME_FORMAT,
-        validators=[InputRequired()],
-        description=_l("Local time at the place."),
-    )
-    ends_at = DateTimeLocalField(
-        _l("Ends"),
-        format=DATETIME_FORMAT,
-        validators=[InputRequired()],
-        description=_l("Local time at the place."),
-    )
-    repeat = SelectField(_l("Repeats"), choices=[], validators=[InputRequired()])
-    repeat_until = DateField(
-        _l("Repeat until"),
-        validators=[Optional()],
-        description=_l("Last date of the series (at most a year after the first)."),
-    )
+    starts_at, ends_at, repeat, repeat_until = local_time_fields()
     description = CleanTextAreaField(
         _l("Short description"),
         validators=[Length(max=PROPOSAL_DESCRIPTION_MAX)],
