@@ -15,6 +15,7 @@ instead of being sent.
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 import ssl
@@ -29,6 +30,8 @@ from email.utils import format_datetime, make_msgid
 from flask import current_app
 
 from app.clock import now_utc
+
+log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10
 ADDRESS_MAX = 254
@@ -166,3 +169,14 @@ def send_message(recipient: str, subject: str, body: str) -> None:
     """
     with connection() as send:
         send(recipient, subject, body)
+
+
+def send_or_log(recipient: str, subject: str, body: str, *, what: str) -> bool:
+    """``send_message`` for a mail whose failure must not stop the request: False when it
+    could not be sent, logged as ``what`` and the error class only (never the address)."""
+    try:
+        send_message(recipient, subject, body)
+    except (ValueError, OSError, smtplib.SMTPException) as exc:
+        log.warning("%s mail not sent: %s", what, type(exc).__name__)
+        return False
+    return True

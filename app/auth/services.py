@@ -6,7 +6,6 @@ import hashlib
 import logging
 import re
 import secrets
-import smtplib
 from datetime import timedelta
 
 from flask import current_app, render_template
@@ -148,10 +147,8 @@ def send_registration_mail(*, email: str, token: str | None) -> None:
     else:
         confirm_url = absolute_url("auth.confirm_registration") + "#" + token
         body = render_template("mail/register_confirm.txt", confirm_url=confirm_url)
-    try:
-        mail.send_message(normalize_email(email), _("Your Vigil organizer account"), body)
-    except (ValueError, OSError, smtplib.SMTPException) as exc:
-        log.warning("registration mail not sent: %s", type(exc).__name__)
+    subject = _("Your Vigil organizer account")
+    mail.send_or_log(normalize_email(email), subject, body, what="registration")
 
 
 def finish_registration(token: str) -> User:

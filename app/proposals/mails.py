@@ -8,9 +8,6 @@ problems: returns False, and the log names the error class only (no address, no 
 
 from __future__ import annotations
 
-import logging
-import smtplib
-
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -20,8 +17,6 @@ from app.dates import format_when
 from app.models import Event, Proposal
 from app.urls import absolute_url
 from app.venues.countries import place_line
-
-log = logging.getLogger(__name__)
 
 
 def confirm_url(code: str) -> str:
@@ -52,12 +47,7 @@ def _send(proposal: Proposal, template: str, subject: str, locale: str, **values
             **values,
         )
         subject_text = str(subject)
-    try:
-        mail.send_message(address, subject_text, body)
-    except (ValueError, OSError, smtplib.SMTPException) as exc:
-        log.warning("proposal mail not sent: %s", type(exc).__name__)
-        return False
-    return True
+    return mail.send_or_log(address, subject_text, body, what="proposal")
 
 
 def send_confirmation(proposal: Proposal, code: str, locale: str) -> bool:
@@ -105,12 +95,7 @@ def _send_to_organizer(
     with force_locale(locale):
         body = render_template(template, event=event, **values)
         subject_text = str(subject)
-    try:
-        mail.send_message(event.organizer.email, subject_text, body)
-    except (ValueError, OSError, smtplib.SMTPException) as exc:
-        log.warning("review mail not sent: %s", type(exc).__name__)
-        return False
-    return True
+    return mail.send_or_log(event.organizer.email, subject_text, body, what="review")
 
 
 def send_event_approved(event: Event, locale: str) -> bool:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -188,9 +187,4 @@ def send_new_links(address: str, links: list[NewLink], locale: str) -> bool:
             ],
         )
         subject = _("Your new private links to your RSVPs")
-    try:
-        mail.send_message(address, subject, body)
-    except (ValueError, OSError, smtplib.SMTPException) as exc:
-        log.warning("lost-link mail not sent: %s", type(exc).__name__)
-        return False
-    return True
+    return mail.send_or_log(address, subject, body, what="lost-link")
