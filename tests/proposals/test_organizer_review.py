@@ -114,7 +114,8 @@ def test_a_new_organizers_event_waits_and_a_reviewer_publishes_it(
     assert _actions()[-2:] == [AuditAction.EVENT_REVIEW_REQUESTED, AuditAction.EVENT_APPROVED]
     # Published once, it stays editable without another review.
     edit = f"/organize/events/{event.id}/edit"
-    assert post_event(client, edit, event_form(event.venue, title="First vigil, edited"))
+    edited = post_event(client, edit, event_form(event.venue, title="First vigil, edited"))
+    assert edited.status_code == 303
     assert _event("First vigil, edited").status == EventStatus.PUBLISHED
 
 
@@ -190,7 +191,8 @@ def test_admins_approve_and_trust_and_trusted_organizers_publish(
 
     # Trust is withdrawn on /admin/organizers: the next event waits again.
     token = csrf_token(admin, "/admin/organizers")
-    assert admin.post(f"/admin/organizers/{organizer.id}/trust", data={"csrf_token": token})
+    untrust = admin.post(f"/admin/organizers/{organizer.id}/trust", data={"csrf_token": token})
+    assert untrust.status_code == 303
     post_event(client, NEW, event_form(event.venue, title="Vigil three"))
     assert _event("Vigil three").awaits_review
 
@@ -244,7 +246,8 @@ def test_admins_revoke_a_hosts_link(app: Flask, client: FlaskClient, smtp: SmtpS
     assert _post(admin, f"/admin/proposals/{proposal.id}/approve").status_code == 303
     manage = mailed_code(smtp, "manage")
     token = csrf_token(client, "/campaign/host/manage")
-    assert client.post("/campaign/host/manage", data={"csrf_token": token, "code": manage})
+    opened = client.post("/campaign/host/manage", data={"csrf_token": token, "code": manage})
+    assert opened.status_code == 200
     assert "Hosts' private links" in admin.get(QUEUE).get_data(as_text=True)
 
     reviewer = _client(app)
